@@ -1,0 +1,1 @@
+"""The pledgeledger HTTP API (FastAPI): public reads of the chain mirror and reconciliation."""

@@ -1,0 +1,196 @@
+"""Start and stop local chains (Anvil, Ganache) from node_modules on free loopback ports.
+
+A started node is always stopped: by the context manager, at interpreter exit, and, on Linux, by
+the kernel if this process dies (the child gets SIGTERM through ``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ledger.compiler import EVM_VERSION
+from ledger.errors import NodeStartError, ToolchainError
+from ledger.paths import NODE_MODULES
+from ledger.settings import get_settings
+
+NodeKind = Literal["anvil", "ganache"]
+
+ANVIL_CHAIN_ID = 31337
+GANACHE_CHAIN_ID = 1337
+DEV_BALANCE_ETH = 1_000_000
+
+_running: set[LocalNode] = set()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def anvil_binary() -> Path:
+    """The native Anvil binary shipped by ``@foundry-rs/anvil`` for this platform."""
+    for candidate in sorted((NODE_MODULES / "@foundry-rs").glob("anvil-*/bin/anvil")):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    wrapper = NODE_MODULES / ".bin" / "anvil"
+    if wrapper.exists():
+        return wrapper
+    raise ToolchainError("Anvil is not installed: run `scripts/setup` (it runs `npm ci`)")
+
+
+def ganache_command() -> list[str]:
+    """``node <ganache cli>``, started directly so the node process is our own child."""
+    cli = NODE_MODULES / "ganache" / "dist" / "node" / "cli.js"
+    if not cli.exists():
+        raise ToolchainError("Ganache is not installed: run `scripts/setup` (it runs `npm ci`)")
+    return ["node", str(cli)]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def rpc_ready(url: str, timeout: float = 1.0) -> bool:
+    """True if ``url`` answers ``eth_chainId``."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+            return "result" in json.loads(response.read())
+    except (OSError, urllib.error.URLError, json.JSONDecodeError):
+        return False
+
+
+@dataclass(eq=False)
+class LocalNode:
+    """A running local chain process."""
+
+    kind: NodeKind
+    port: int
+    chain_id: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the process group: SIGTERM, then SIGKILL if it lingers. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        _running.discard(self)
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=timeout)
+
+    def __enter__(self) -> LocalNode:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _command(kind: NodeKind, port: int, mnemonic: str, extra_args: Sequence[str]) -> tuple[list[str], int]:
+    if kind == "anvil":
+        args = [
+            str(anvil_binary()),
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--chain-id", str(ANVIL_CHAIN_ID),
+            "--mnemonic", mnemonic,
+            "--balance", str(DEV_BALANCE_ETH),
+            "--hardfork", EVM_VERSION,
+        ]
+        return [*args, *extra_args], ANVIL_CHAIN_ID
+    args = [
+        *ganache_command(),
+        "--server.host", "127.0.0.1",
+        "--server.port", str(port),
+        "--chain.chainId", str(GANACHE_CHAIN_ID),
+        "--chain.hardfork", EVM_VERSION,
+        "--wallet.mnemonic", mnemonic,
+        "--wallet.defaultBalance", str(DEV_BALANCE_ETH),
+        "--logging.quiet",
+    ]
+    return [*args, *extra_args], GANACHE_CHAIN_ID
+
+
+def start_node(
+    kind: NodeKind = "anvil",
+    *,
+    port: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float | None = None,
+    log_dir: Path | None = None,
+) -> LocalNode:
+    """Start a local chain on a free loopback port and wait until it answers JSON-RPC."""
+    settings = get_settings()
+    timeout = timeout or settings.node_start_timeout
+    attempts = 1 if port else 3  # a free port can be taken between probing and binding
+    last_error = ""
+    for _ in range(attempts):
+        chosen = port or free_port()
+        command, chain_id = _command(kind, chosen, settings.dev_mnemonic, extra_args)
+        log_path = (log_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / f"pledgeledger-{kind}-{chosen}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            )
+        node = LocalNode(kind=kind, port=chosen, chain_id=chain_id, process=process, log_path=log_path)
+        _running.add(node)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and node.alive():
+            if rpc_ready(node.rpc_url, timeout=0.5):
+                return node
+            time.sleep(0.05)
+        node.stop()
+        last_error = log_path.read_text(errors="replace")[-2000:]
+    raise NodeStartError(f"{kind} did not start on 127.0.0.1 within {timeout:.0f}s; its output:\n{last_error}")
+
+
+@contextlib.contextmanager
+def local_node(kind: NodeKind = "anvil", **kwargs: object) -> Iterator[LocalNode]:
+    """A local chain for the duration of a ``with`` block, stopped however the block ends."""
+    node = start_node(kind, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for node in list(_running):
+        node.stop()

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Gas used by the ledger's hot paths, measured on a fresh Anvil.
+
+Every figure is a receipt's ``gasUsed``: the whole transaction, 21,000 base and calldata included,
+after refunds. The price feeds are the mock aggregators (one storage read); a production Chainlink
+feed (proxy + aggregator) costs a few thousand gas more per pledge.
+
+Scenario: a campaign accepting ETH and USDC (6 decimals); donor A pledges first, so the round's
+totals exist; donor B's first pledge pays for its new storage slot, its second is a repeat. ERC-20
+pledges approve the exact amount first, as wallets do. Then the round closes, a supplier is paid
+in USDC, and a failed all-or-nothing round refunds ETH.
+
+    scripts/gas_report.py --json            # last line: the JSON figures
+    scripts/gas_report.py --json --write    # also update contracts/gas-snapshot.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from web3 import Web3  # noqa: E402
+
+from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts  # noqa: E402
+from ledger.compiler import compile_contracts  # noqa: E402
+from ledger.deploy import deploy  # noqa: E402
+from ledger.node import local_node  # noqa: E402
+from ledger.paths import CONTRACTS_DIR  # noqa: E402
+
+SNAPSHOT = CONTRACTS_DIR / "gas-snapshot.json"
+TARGETS = {
+    "pledge_eth_first": 80_000,
+    "pledge_eth_repeat": 60_000,
+    "pledge_erc20_first": 110_000,
+    "pledge_erc20_repeat": 85_000,
+}
+DAY = 86_400
+
+
+def measure() -> dict[str, int]:
+    build = compile_contracts()
+    decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
+    with local_node("anvil") as node:
+        w3 = connect(node.rpc_url)
+        admin_acc, manager_acc, donor_a_acc, donor_b_acc, supplier_acc = dev_accounts(5)
+        admin, manager, donor_a, donor_b = (
+            Transactor(w3, acc, decoder) for acc in (admin_acc, manager_acc, donor_a_acc, donor_b_acc)
+        )
+        deployment = deploy(w3, admin, build)
+        ledger = w3.eth.contract(address=deployment.ledger, abi=build["PledgeLedger"].abi)
+        usdc_info = deployment.tokens["USDC"]
+        usdc = w3.eth.contract(address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi)
+        f = ledger.functions
+
+        admin.send(f.createCampaign(manager.address, "WAHO", b"\x01" * 32))
+        admin.send(f.acceptToken(1, deployment.tokens["ETH"].address, deployment.tokens["ETH"].feed, DAY))
+        admin.send(f.acceptToken(1, usdc.address, usdc_info.feed, DAY))
+        now = w3.eth.get_block("latest")["timestamp"]
+        manager.send(f.openRound(1, now, now + 14 * DAY, 1_000 * 10**8, True))
+        for donor in (donor_a, donor_b):
+            admin.send(usdc.functions.mint(donor.address, 10_000 * 10**6))
+
+        def pledge_erc20(donor: Transactor, amount: int) -> int:
+            donor.send(usdc.functions.approve(ledger.address, amount))
+            return int(donor.send(f.pledgeToken(1, 1, usdc.address, amount))["gasUsed"])
+
+        def pledge_eth(donor: Transactor, value: int) -> int:
+            return int(donor.send(f.pledge(1, 1), value=value)["gasUsed"])
+
+        pledge_eth(donor_a, 10**17)
+        pledge_erc20(donor_a, 100 * 10**6)
+        gas = {
+            "pledge_eth_first": pledge_eth(donor_b, 10**17),
+            "pledge_eth_repeat": pledge_eth(donor_b, 10**17),
+            "pledge_erc20_first": pledge_erc20(donor_b, 250 * 10**6),
+            "pledge_erc20_repeat": pledge_erc20(donor_b, 250 * 10**6),
+        }
+        gas["close_round"] = int(manager.send(f.closeRound(1, 1))["gasUsed"])
+
+        manager.send(f.approveSupplier(1, supplier_acc.address, b"\x02" * 32))
+        receipt = manager.send(f.disburse(1, usdc.address, supplier_acc.address, 500 * 10**6, b"\x03" * 32, b"\x04" * 32))
+        gas["disburse_erc20"] = int(receipt["gasUsed"])
+
+        now = w3.eth.get_block("latest")["timestamp"]
+        manager.send(f.openRound(1, now, now + DAY, 10**9 * 10**8, True))
+        pledge_eth_round2 = f.pledge(1, 2)
+        donor_b.send(pledge_eth_round2, value=10**17)
+        w3.provider.make_request("evm_increaseTime", [DAY + 1])  # type: ignore[arg-type]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        manager.send(f.closeRound(1, 2))
+        gas["refund_eth"] = int(donor_b.send(f.claimRefund(1, 2, "0x" + "00" * 20))["gasUsed"])
+    return gas
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    parser.add_argument("--write", action="store_true", help=f"update {SNAPSHOT.name}")
+    args = parser.parse_args()
+    gas = measure()
+    if not args.json:
+        for name, used in gas.items():
+            target = TARGETS.get(name)
+            verdict = "" if target is None else (" ok" if used <= target else f" OVER target {target:,}")
+            print(f"{name:22} {used:>9,}{verdict}")
+    if args.write:
+        SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(gas))
+    return 0 if all(gas[name] <= limit for name, limit in TARGETS.items()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
