@@ -120,6 +120,10 @@ class Transactor:
     def address(self) -> ChecksumAddress:
         return to_checksum_address(self.account.address)
 
+    def reset_nonce(self) -> None:
+        """Forget the cached nonce (after a chain revert, or when another signer used this account)."""
+        self._nonce = None
+
     def _next_nonce(self) -> int:
         if self._nonce is None:
             self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")

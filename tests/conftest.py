@@ -1,0 +1,169 @@
+"""Shared fixtures: one Anvil and one deployment per session, rolled back to a snapshot after each test."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+from web3 import Web3
+from web3.contract import Contract
+
+from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.compiler import Build, compile_contracts
+from ledger.deploy import Deployment, deploy
+from ledger.errors import TransactionFailedError
+from ledger.node import LocalNode, start_node
+
+ETH = "0x" + "00" * 20
+DAY = 86_400
+USD = 10**8  # the ledger's USD amounts carry 8 decimals
+
+# Property-based tests are reproducible in CI: a fixed seed (derandomize) and no deadline (the chain is I/O).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def build() -> Build:
+    return compile_contracts()
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[LocalNode]:
+    node = start_node("anvil")
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@dataclass
+class LedgerEnv:
+    """A deployed ledger with named actors and the local test tokens and feeds.
+
+    Actors: ``admin`` (account 0, deployer), ``manager`` (1), ``auditor`` (2, has AUDITOR_ROLE),
+    ``donors`` (3-6), ``supplier`` (7), ``outsider`` (8, no role). ERC-20 tokens by symbol: USDC (6
+    decimals), DAI (18), USDT (6, returns no bool), FEE (18, 1% fee on transfer); every donor holds
+    1,000,000 of each and ETH.
+    """
+
+    w3: Web3
+    build: Build
+    deployment: Deployment
+    ledger: Contract
+    admin: Transactor
+    manager: Transactor
+    auditor: Transactor
+    donors: list[Transactor]
+    supplier: Transactor
+    outsider: Transactor
+    tokens: dict[str, Contract]
+    feeds: dict[str, Contract]
+
+    @property
+    def f(self) -> Any:
+        """Shorthand for ``ledger.functions``."""
+        return self.ledger.functions
+
+    def token_address(self, symbol: str) -> str:
+        return ETH if symbol == "ETH" else self.tokens[symbol].address
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock forward and mine a block; the price feeds are refreshed so they stay fresh."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    def refresh_feeds(self) -> None:
+        for feed in self.feeds.values():
+            price = feed.functions.latestRoundData().call()[1]
+            self.admin.send(feed.functions.setAnswer(price))
+
+    def create_campaign(self, symbols: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE")) -> int:
+        """A campaign managed by ``manager`` that accepts ``symbols``; returns its id."""
+        receipt = self.admin.send(self.f.createCampaign(self.manager.address, "WAHO", b"\x11" * 32))
+        campaign_id = self.ledger.events.CampaignCreated().process_receipt(receipt)[0]["args"]["campaignId"]
+        for symbol in symbols:
+            self.admin.send(self.f.acceptToken(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY))
+        return int(campaign_id)
+
+    def open_round(self, campaign_id: int, *, goal_usd: int = 1_000 * USD, days: int = 14, aon: bool = True) -> int:
+        now = self.now()
+        receipt = self.manager.send(self.f.openRound(campaign_id, now, now + days * DAY, goal_usd, aon))
+        return int(self.ledger.events.RoundOpened().process_receipt(receipt)[0]["args"]["roundId"])
+
+    def pledge(self, donor: Transactor, campaign_id: int, round_id: int, symbol: str, amount: int) -> Any:
+        """Pledge ``amount`` base units of ``symbol`` (approving ERC-20s first); returns the receipt."""
+        if symbol == "ETH":
+            return donor.send(self.f.pledge(campaign_id, round_id), value=amount)
+        donor.send(self.tokens[symbol].functions.approve(self.ledger.address, amount))
+        return donor.send(self.f.pledgeToken(campaign_id, round_id, self.tokens[symbol].address, amount))
+
+    def balance_of_ledger(self, symbol: str) -> int:
+        if symbol == "ETH":
+            return int(self.w3.eth.get_balance(self.ledger.address))
+        return int(self.tokens[symbol].functions.balanceOf(self.ledger.address).call())
+
+    def balance(self, symbol: str, account: str) -> int:
+        if symbol == "ETH":
+            return int(self.w3.eth.get_balance(account))  # type: ignore[arg-type]
+        return int(self.tokens[symbol].functions.balanceOf(account).call())
+
+
+@contextlib.contextmanager
+def reverts(error: str, *args: Any) -> Iterator[None]:
+    """Assert that the block reverts with custom error ``error`` (and, if given, exactly these arguments)."""
+    with pytest.raises(TransactionFailedError) as caught:
+        yield
+    assert caught.value.error == error, f"expected {error}, got {caught.value}"
+    if args:
+        assert tuple(caught.value.error_args) == args, f"expected {error}{args}, got {caught.value}"
+
+
+def make_env(w3: Web3, build: Build) -> LedgerEnv:
+    """Deploy the ledger and test assets, grant roles and fund donors."""
+    decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
+    accounts = [Transactor(w3, acc, decoder) for acc in dev_accounts(9)]
+    admin, manager, auditor = accounts[0], accounts[1], accounts[2]
+    donors, supplier, outsider = accounts[3:7], accounts[7], accounts[8]
+    deployment = deploy(w3, admin, build)
+    ledger = w3.eth.contract(address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi)
+    admin.send(ledger.functions.grantRole(ledger.functions.AUDITOR_ROLE().call(), auditor.address))
+    tokens: dict[str, Contract] = {}
+    feeds: dict[str, Contract] = {}
+    contract_of = {"USDC": "MockERC20", "DAI": "MockERC20", "USDT": "MockNoReturnToken", "FEE": "MockFeeToken"}
+    for symbol, info in deployment.tokens.items():
+        feeds[symbol] = w3.eth.contract(address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi)
+        if symbol == "ETH":
+            continue
+        token = w3.eth.contract(address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi)
+        tokens[symbol] = token
+        for donor in donors:
+            admin.send(token.functions.mint(donor.address, 1_000_000 * 10**info.decimals))
+    return LedgerEnv(w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, tokens, feeds)
+
+
+@pytest.fixture(scope="session")
+def _session_env(anvil: LocalNode, build: Build) -> LedgerEnv:
+    return make_env(connect(anvil.rpc_url), build)
+
+
+@pytest.fixture
+def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
+    """The session's deployment, reverted to its initial state after the test."""
+    w3 = _session_env.w3
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield _session_env
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        for actor in (_session_env.admin, _session_env.manager, _session_env.auditor, _session_env.supplier,
+                      _session_env.outsider, *_session_env.donors):
+            actor.reset_nonce()  # the revert rewound every account's nonce
