@@ -10,16 +10,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, Web3RPCError
-from web3.types import TxParams, TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from ledger.errors import ChainConnectionError, TransactionFailedError
 from ledger.settings import DEV_MNEMONIC
@@ -39,7 +40,7 @@ def _canonical_type(param: Mapping[str, Any]) -> str:
     kind = str(param["type"])
     if kind.startswith("tuple"):
         inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -135,18 +136,20 @@ class Transactor:
         decoded = self.errors.decode(_revert_data(exc))
         if decoded is None:
             raise TransactionFailedError(f"{what} reverted: {exc}") from exc
-        raise TransactionFailedError(f"{what} reverted with {decoded}", error=decoded.name, args=decoded.args) from exc
+        raise TransactionFailedError(
+            f"{what} reverted with {decoded}", error=decoded.name, args=decoded.args
+        ) from exc
 
     def send(self, call: ContractFunction, *, value: int = 0, gas: int | None = None) -> TxReceipt:
         """Send a contract call; raise :class:`TransactionFailedError` naming the custom error on revert."""
         what = call.fn_name
-        params: TxParams = {"from": self.address, "value": value, "chainId": self.w3.eth.chain_id}
+        params: TxParams = {"from": self.address, "value": Wei(value), "chainId": self.w3.eth.chain_id}
         try:
             if gas is None:
                 params["gas"] = int(call.estimate_gas(params) * 1.2) + 10_000
             else:
                 params["gas"] = gas
-            params["nonce"] = self._next_nonce()
+            params["nonce"] = Nonce(self._next_nonce())
             tx = call.build_transaction(params)
         except (ContractLogicError, Web3RPCError) as exc:
             self._raise_reverted(exc, what)
@@ -154,7 +157,7 @@ class Transactor:
 
     def send_raw(self, tx: TxParams, what: str = "transaction") -> TxReceipt:
         """Send a plain transaction (e.g. an ETH transfer) from this account."""
-        tx = {**tx, "from": self.address, "chainId": self.w3.eth.chain_id, "nonce": self._next_nonce()}
+        tx = {**tx, "from": self.address, "chainId": self.w3.eth.chain_id, "nonce": Nonce(self._next_nonce())}
         if "gas" not in tx:
             tx["gas"] = self.w3.eth.estimate_gas(tx)
         if "gasPrice" not in tx and "maxFeePerGas" not in tx:
@@ -182,7 +185,7 @@ class Transactor:
             params["gas"] = int(constructor.estimate_gas(params) * 1.2) + 50_000
         except (ContractLogicError, Web3RPCError) as exc:
             self._raise_reverted(exc, "deployment")
-        params["nonce"] = self._next_nonce()
+        params["nonce"] = Nonce(self._next_nonce())
         receipt = self._submit(constructor.build_transaction(params), "deployment")
         address = receipt["contractAddress"]
         assert address is not None

@@ -20,7 +20,7 @@ import solcx
 from solcx.exceptions import SolcError
 
 from ledger.errors import CompilationError, ToolchainError
-from ledger.paths import CONTRACTS_DIR, NODE_MODULES, PROJECT_ROOT, SOLC_ADAPTER
+from ledger.paths import CONTRACTS_DIR, NODE_MODULES, SOLC_ADAPTER
 from ledger.settings import get_settings
 
 #: The EVM version, pinned here and only here. Shanghai (PUSH0, no transient storage or MCOPY)
@@ -89,9 +89,10 @@ def compiler_version(binary: Path | None = None) -> str:
 
 
 def standard_json_input(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, Any]:
-    """The standard-JSON input for every ``.sol`` file under ``contracts_dir``."""
+    """The standard-JSON input for every ``.sol`` file under ``contracts_dir``, named relative to its parent
+    (``contracts/PledgeLedger.sol``)."""
     sources = {
-        path.relative_to(PROJECT_ROOT).as_posix(): {"content": path.read_text(encoding="utf-8")}
+        path.relative_to(contracts_dir.parent).as_posix(): {"content": path.read_text(encoding="utf-8")}
         for path in sorted(contracts_dir.rglob("*.sol"))
     }
     if not sources:
@@ -106,7 +107,9 @@ def _dependency_stamp() -> str:
 
 
 def _input_hash(input_json: dict[str, Any], version: str) -> str:
-    payload = json.dumps({"input": input_json, "compiler": version, "deps": _dependency_stamp()}, sort_keys=True)
+    payload = json.dumps(
+        {"input": input_json, "compiler": version, "deps": _dependency_stamp()}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -134,11 +137,14 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def compile_contracts(*, build_dir: Path | None = None, force: bool = False) -> Build:
+def compile_contracts(
+    *, contracts_dir: Path = CONTRACTS_DIR, build_dir: Path | None = None, force: bool = False
+) -> Build:
     """Compile every contract, or return the cached build if nothing that affects it changed."""
     binary = solc_binary()
     version = compiler_version(binary)
-    input_json = standard_json_input()
+    input_json = standard_json_input(contracts_dir)
+    source_root = contracts_dir.parent
     input_hash = _input_hash(input_json, version)
     manifest = (build_dir or get_settings().build_dir) / _MANIFEST
     if not force and (cached := _load_cached(manifest, input_hash)):
@@ -148,15 +154,15 @@ def compile_contracts(*, build_dir: Path | None = None, force: bool = False) -> 
         output = solcx.compile_standard(
             input_json,
             solc_binary=binary,
-            base_path=str(PROJECT_ROOT),
-            allow_paths=[str(PROJECT_ROOT), str(NODE_MODULES)],
+            base_path=str(source_root),
+            allow_paths=[str(source_root), str(NODE_MODULES)],
         )
     except SolcError as exc:
         raise CompilationError(f"Solidity compilation failed:\n{exc.message}") from exc
 
     artifacts: dict[str, Artifact] = {}
     for source, contracts in output.get("contracts", {}).items():
-        if not source.startswith("contracts/"):
+        if not source.startswith(f"{contracts_dir.name}/"):
             continue  # libraries compiled only as imports
         for name, compiled in contracts.items():
             artifacts[name] = Artifact(
@@ -166,7 +172,9 @@ def compile_contracts(*, build_dir: Path | None = None, force: bool = False) -> 
                 bytecode="0x" + compiled["evm"]["bytecode"]["object"],
                 deployed_bytecode="0x" + compiled["evm"]["deployedBytecode"]["object"],
             )
-    build = Build(compiler_version=version, settings=COMPILER_SETTINGS, input_hash=input_hash, artifacts=artifacts)
+    build = Build(
+        compiler_version=version, settings=COMPILER_SETTINGS, input_hash=input_hash, artifacts=artifacts
+    )
     _write_atomically(
         manifest,
         json.dumps(

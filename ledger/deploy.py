@@ -78,7 +78,9 @@ def write_deployment(deployment: Deployment, directory: Path) -> Path:
 def load_deployment(directory: Path, chain_id: int) -> Deployment:
     path = deployment_path(directory, chain_id)
     if not path.exists():
-        raise DeploymentNotFoundError(f"no deployment for chain {chain_id} at {path}: run `pledgeledger deploy`")
+        raise DeploymentNotFoundError(
+            f"no deployment for chain {chain_id} at {path}: run `pledgeledger deploy`"
+        )
     return Deployment.from_json(path.read_text())
 
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -71,11 +72,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def rpc_ready(url: str, timeout: float = 1.0) -> bool:
-    """True if ``url`` answers ``eth_chainId``."""
+    """True if ``url`` (http or https) answers ``eth_chainId``."""
+    if not url.startswith(("http://", "https://")):
+        return False
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
             return "result" in json.loads(response.read())
     except (OSError, urllib.error.URLError, json.JSONDecodeError):
         return False
@@ -122,35 +125,52 @@ class LocalNode:
         self.stop()
 
 
-def _command(kind: NodeKind, port: int, mnemonic: str, extra_args: Sequence[str]) -> tuple[list[str], int]:
+def _command(
+    kind: NodeKind, port: int, mnemonic: str, chain_id: int | None, extra_args: Sequence[str]
+) -> tuple[list[str], int]:
     if kind == "anvil":
+        chain_id = chain_id or ANVIL_CHAIN_ID
         args = [
             str(anvil_binary()),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--chain-id", str(ANVIL_CHAIN_ID),
-            "--mnemonic", mnemonic,
-            "--balance", str(DEV_BALANCE_ETH),
-            "--hardfork", EVM_VERSION,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chain-id",
+            str(chain_id),
+            "--mnemonic",
+            mnemonic,
+            "--balance",
+            str(DEV_BALANCE_ETH),
+            "--hardfork",
+            EVM_VERSION,
         ]
-        return [*args, *extra_args], ANVIL_CHAIN_ID
+        return [*args, *extra_args], chain_id
+    chain_id = chain_id or GANACHE_CHAIN_ID
     args = [
         *ganache_command(),
-        "--server.host", "127.0.0.1",
-        "--server.port", str(port),
-        "--chain.chainId", str(GANACHE_CHAIN_ID),
-        "--chain.hardfork", EVM_VERSION,
-        "--wallet.mnemonic", mnemonic,
-        "--wallet.defaultBalance", str(DEV_BALANCE_ETH),
+        "--server.host",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--chain.chainId",
+        str(chain_id),
+        "--chain.hardfork",
+        EVM_VERSION,
+        "--wallet.mnemonic",
+        mnemonic,
+        "--wallet.defaultBalance",
+        str(DEV_BALANCE_ETH),
         "--logging.quiet",
     ]
-    return [*args, *extra_args], GANACHE_CHAIN_ID
+    return [*args, *extra_args], chain_id
 
 
 def start_node(
     kind: NodeKind = "anvil",
     *,
     port: int | None = None,
+    chain_id: int | None = None,
     extra_args: Sequence[str] = (),
     timeout: float | None = None,
     log_dir: Path | None = None,
@@ -162,13 +182,17 @@ def start_node(
     last_error = ""
     for _ in range(attempts):
         chosen = port or free_port()
-        command, chain_id = _command(kind, chosen, settings.dev_mnemonic, extra_args)
-        log_path = (log_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / f"pledgeledger-{kind}-{chosen}.log"
+        command, actual_chain_id = _command(kind, chosen, settings.dev_mnemonic, chain_id, extra_args)
+        log_path = (log_dir or Path(tempfile.gettempdir())) / f"pledgeledger-{kind}-{chosen}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
-        node = LocalNode(kind=kind, port=chosen, chain_id=chain_id, process=process, log_path=log_path)
+        node = LocalNode(kind=kind, port=chosen, chain_id=actual_chain_id, process=process, log_path=log_path)
         _running.add(node)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and node.alive():
@@ -177,7 +201,9 @@ def start_node(
             time.sleep(0.05)
         node.stop()
         last_error = log_path.read_text(errors="replace")[-2000:]
-    raise NodeStartError(f"{kind} did not start on 127.0.0.1 within {timeout:.0f}s; its output:\n{last_error}")
+    raise NodeStartError(
+        f"{kind} did not start on 127.0.0.1 within {timeout:.0f}s; its output:\n{last_error}"
+    )
 
 
 @contextlib.contextmanager

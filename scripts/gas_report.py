@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from web3 import Web3  # noqa: E402
+from web3 import Web3
 
-from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts  # noqa: E402
-from ledger.compiler import compile_contracts  # noqa: E402
-from ledger.deploy import deploy  # noqa: E402
-from ledger.node import local_node  # noqa: E402
-from ledger.paths import CONTRACTS_DIR  # noqa: E402
+from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.compiler import compile_contracts
+from ledger.deploy import deploy
+from ledger.node import local_node
+from ledger.paths import CONTRACTS_DIR
 
 SNAPSHOT = CONTRACTS_DIR / "gas-snapshot.json"
 TARGETS = {
@@ -53,7 +53,9 @@ def measure() -> dict[str, int]:
         deployment = deploy(w3, admin, build)
         ledger = w3.eth.contract(address=deployment.ledger, abi=build["PledgeLedger"].abi)
         usdc_info = deployment.tokens["USDC"]
-        usdc = w3.eth.contract(address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi)
+        usdc = w3.eth.contract(
+            address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi
+        )
         f = ledger.functions
 
         admin.send(f.createCampaign(manager.address, "WAHO", b"\x01" * 32))
@@ -82,7 +84,9 @@ def measure() -> dict[str, int]:
         gas["close_round"] = int(manager.send(f.closeRound(1, 1))["gasUsed"])
 
         manager.send(f.approveSupplier(1, supplier_acc.address, b"\x02" * 32))
-        receipt = manager.send(f.disburse(1, usdc.address, supplier_acc.address, 500 * 10**6, b"\x03" * 32, b"\x04" * 32))
+        receipt = manager.send(
+            f.disburse(1, usdc.address, supplier_acc.address, 500 * 10**6, b"\x03" * 32, b"\x04" * 32)
+        )
         gas["disburse_erc20"] = int(receipt["gasUsed"])
 
         now = w3.eth.get_block("latest")["timestamp"]
@@ -97,7 +101,9 @@ def measure() -> dict[str, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
     parser.add_argument("--write", action="store_true", help=f"update {SNAPSHOT.name}")
     args = parser.parse_args()

@@ -77,7 +77,7 @@ class LedgerEnv:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def advance(self, seconds: int) -> None:
-        """Move the chain's clock forward and mine a block; the price feeds are refreshed so they stay fresh."""
+        """Move the chain's clock forward and mine a block. Feeds age too: see :meth:`refresh_feeds`."""
         self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
         self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
@@ -91,10 +91,14 @@ class LedgerEnv:
         receipt = self.admin.send(self.f.createCampaign(self.manager.address, "WAHO", b"\x11" * 32))
         campaign_id = self.ledger.events.CampaignCreated().process_receipt(receipt)[0]["args"]["campaignId"]
         for symbol in symbols:
-            self.admin.send(self.f.acceptToken(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY))
+            self.admin.send(
+                self.f.acceptToken(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
+            )
         return int(campaign_id)
 
-    def open_round(self, campaign_id: int, *, goal_usd: int = 1_000 * USD, days: int = 14, aon: bool = True) -> int:
+    def open_round(
+        self, campaign_id: int, *, goal_usd: int = 1_000 * USD, days: int = 14, aon: bool = True
+    ) -> int:
         now = self.now()
         receipt = self.manager.send(self.f.openRound(campaign_id, now, now + days * DAY, goal_usd, aon))
         return int(self.ledger.events.RoundOpened().process_receipt(receipt)[0]["args"]["roundId"])
@@ -134,20 +138,33 @@ def make_env(w3: Web3, build: Build) -> LedgerEnv:
     admin, manager, auditor = accounts[0], accounts[1], accounts[2]
     donors, supplier, outsider = accounts[3:7], accounts[7], accounts[8]
     deployment = deploy(w3, admin, build)
-    ledger = w3.eth.contract(address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi)
+    ledger = w3.eth.contract(
+        address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
+    )
     admin.send(ledger.functions.grantRole(ledger.functions.AUDITOR_ROLE().call(), auditor.address))
     tokens: dict[str, Contract] = {}
     feeds: dict[str, Contract] = {}
-    contract_of = {"USDC": "MockERC20", "DAI": "MockERC20", "USDT": "MockNoReturnToken", "FEE": "MockFeeToken"}
+    contract_of = {
+        "USDC": "MockERC20",
+        "DAI": "MockERC20",
+        "USDT": "MockNoReturnToken",
+        "FEE": "MockFeeToken",
+    }
     for symbol, info in deployment.tokens.items():
-        feeds[symbol] = w3.eth.contract(address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi)
+        feeds[symbol] = w3.eth.contract(
+            address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi
+        )
         if symbol == "ETH":
             continue
-        token = w3.eth.contract(address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi)
+        token = w3.eth.contract(
+            address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi
+        )
         tokens[symbol] = token
         for donor in donors:
             admin.send(token.functions.mint(donor.address, 1_000_000 * 10**info.decimals))
-    return LedgerEnv(w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, tokens, feeds)
+    return LedgerEnv(
+        w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, tokens, feeds
+    )
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +181,12 @@ def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
         yield _session_env
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        for actor in (_session_env.admin, _session_env.manager, _session_env.auditor, _session_env.supplier,
-                      _session_env.outsider, *_session_env.donors):
+        for actor in (
+            _session_env.admin,
+            _session_env.manager,
+            _session_env.auditor,
+            _session_env.supplier,
+            _session_env.outsider,
+            *_session_env.donors,
+        ):
             actor.reset_nonce()  # the revert rewound every account's nonce

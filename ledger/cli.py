@@ -1,0 +1,200 @@
+"""The ``pledgeledger`` command line (Typer + Rich).
+
+Errors the user can act on are printed as one clear message with exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.compiler import Build, compile_contracts
+from ledger.deploy import Deployment, deploy, write_deployment
+from ledger.errors import LedgerError
+from ledger.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID, LocalNode, NodeKind, start_node
+from ledger.settings import get_settings
+
+app = typer.Typer(
+    name="pledgeledger",
+    help="Crowdfunding ledger for humanitarian procurement: pledges on chain, reconciled in SQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+LOCAL_CHAIN_IDS = {ANVIL_CHAIN_ID, GANACHE_CHAIN_ID}
+
+RpcUrlOption = Annotated[
+    str | None, typer.Option("--rpc-url", help="JSON-RPC endpoint of an existing node (default: start Anvil)")
+]
+KeystoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--keystore", help="Encrypted JSON keystore to sign with (default: the local chain's account 0)"
+    ),
+]
+
+
+def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _signer(keystore: Path | None, chain_id: int) -> LocalAccount:
+    """The deploying account: a keystore if given, else the dev account of a local chain."""
+    if keystore is not None:
+        try:
+            encrypted = keystore.read_text()
+        except OSError as exc:
+            raise LedgerError(f"cannot read keystore {keystore}: {exc.strerror}") from exc
+        password = getpass.getpass(f"Password for {keystore}: ")
+        try:
+            account: LocalAccount = Account.from_key(Account.decrypt(encrypted, password))
+        except ValueError as exc:
+            raise LedgerError(f"cannot decrypt keystore {keystore}: wrong password or corrupt file") from exc
+        return account
+    if chain_id not in LOCAL_CHAIN_IDS:
+        raise LedgerError(f"chain {chain_id} is not a local chain: pass --keystore to sign with your own key")
+    return dev_accounts(1, get_settings().dev_mnemonic)[0]
+
+
+def _compile() -> Build:
+    with console.status("Compiling contracts…"):
+        return compile_contracts()
+
+
+@contextlib.contextmanager
+def _chain(
+    rpc_url: str | None, kind: NodeKind = "anvil", port: int | None = None
+) -> Iterator[tuple[str, LocalNode | None]]:
+    """The given endpoint, or a local chain started for the duration of the block."""
+    if rpc_url:
+        yield rpc_url, None
+        return
+    with console.status(f"Starting {kind}…"):
+        node = start_node(kind, port=port)
+    try:
+        yield node.rpc_url, node
+    finally:
+        node.stop()
+
+
+def _deploy(rpc_url: str, build: Build, keystore: Path | None, test_assets: bool | None) -> Deployment:
+    w3 = connect(rpc_url)
+    chain_id = w3.eth.chain_id
+    account = _signer(keystore, chain_id)
+    deployer = Transactor(w3, account, ErrorDecoder(a.abi for a in build.artifacts.values()))
+    with_assets = chain_id in LOCAL_CHAIN_IDS if test_assets is None else test_assets
+    with console.status(f"Deploying to chain {chain_id}…"):
+        return deploy(w3, deployer, build, test_assets=with_assets)
+
+
+def _deployment_panel(deployment: Deployment, rpc_url: str, path: Path) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Chain", f"{deployment.chain_id} at {rpc_url}")
+    table.add_row("PledgeLedger", deployment.ledger)
+    table.add_row("Admin", deployment.admin)
+    table.add_row("Deployed in block", str(deployment.block_number))
+    table.add_row("Compiler", deployment.compiler_version)
+    for symbol, token in deployment.tokens.items():
+        table.add_row(f"{symbol} ({token.decimals} dec.)", f"{token.address}  feed {token.feed}")
+    table.add_row("Deployment file", str(path))
+    return Panel(table, title="pledgeledger deployment", border_style="green")
+
+
+def _wait_for_interrupt(node: LocalNode | None) -> None:
+    console.print("[dim]Running. Press Ctrl-C to stop.[/dim]")
+    while node is None or node.alive():
+        time.sleep(0.5)
+    raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+
+
+@app.command()
+def up(
+    rpc_url: RpcUrlOption = None,
+    keystore: KeystoreOption = None,
+    chain_port: Annotated[
+        int | None, typer.Option(help="Port for the local Anvil (default: a free one)")
+    ] = None,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop after deploying instead of serving")
+    ] = False,
+) -> None:
+    """Start a local chain (unless --rpc-url), deploy the contracts and keep serving until Ctrl-C."""
+    build = _compile()
+    with _chain(rpc_url, port=chain_port) as (url, node):
+        deployment = _deploy(url, build, keystore, test_assets=None)
+        path = write_deployment(deployment, get_settings().deployments_dir)
+        console.print(_deployment_panel(deployment, url, path))
+        if not exit_after:
+            _wait_for_interrupt(node)
+
+
+@app.command()
+def chain(
+    kind: Annotated[str, typer.Option("--kind", help="anvil or ganache")] = "anvil",
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one)")] = None,
+) -> None:
+    """Run a local chain with the development accounts until Ctrl-C."""
+    if kind not in ("anvil", "ganache"):
+        raise LedgerError(f"unknown chain kind {kind!r}: use anvil or ganache")
+    with _chain(None, kind, port) as (url, node):  # type: ignore[arg-type]
+        console.print(f"[green]{kind}[/green] listening at [bold]{url}[/bold]")
+        _wait_for_interrupt(node)
+
+
+@app.command(name="deploy")
+def deploy_command(
+    rpc_url: Annotated[str, typer.Option("--rpc-url", help="JSON-RPC endpoint of the node to deploy to")],
+    keystore: KeystoreOption = None,
+    test_assets: Annotated[
+        bool | None,
+        typer.Option(
+            "--test-assets/--no-test-assets", help="Also deploy mock tokens and feeds (default: local chains)"
+        ),
+    ] = None,
+) -> None:
+    """Deploy the contracts to an existing node and write the deployment file."""
+    build = _compile()
+    deployment = _deploy(rpc_url, build, keystore, test_assets)
+    path = write_deployment(deployment, get_settings().deployments_dir)
+    console.print(_deployment_panel(deployment, rpc_url, path))
+
+
+@app.command(name="compile")
+def compile_command(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the cache is current")] = False,
+) -> None:
+    """Compile the contracts (cached; rebuilt only when a source, setting or the compiler changes)."""
+    with console.status("Compiling contracts…"):
+        build = compile_contracts(force=force)
+    console.print(f"Compiled {len(build.artifacts)} contracts with solc {build.compiler_version}")
+
+
+def main() -> None:
+    """Console-script entry: run the app, turning LedgerErrors and Ctrl-C into clean exits."""
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    try:
+        app()
+    except LedgerError as exc:
+        err_console.print(f"[bold red]Error:[/bold red] {exc}")
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        err_console.print("[dim]Stopped.[/dim]")
+        raise SystemExit(130) from None
