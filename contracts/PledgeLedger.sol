@@ -266,6 +266,8 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         CampaignData storage c = _managedCampaign(campaignId);
         if (c.cancelled) revert LedgerCampaignCancelled(campaignId);
         if (supplier == address(0)) revert LedgerZeroAddress();
+        // Paying the ledger itself would book a disbursement while the funds stay: the invariant would break.
+        if (supplier == address(this)) revert LedgerInvalidSupplier(supplier);
         if (recordHash == bytes32(0)) revert LedgerZeroHash();
         _suppliers[campaignId][supplier] = recordHash;
         emit SupplierApproved(campaignId, supplier, recordHash);

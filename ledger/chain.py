@@ -81,7 +81,14 @@ class ErrorDecoder:
             return DecodedError("Panic", tuple(abi_decode(["uint256"], body)))
         if selector in self._errors:
             name, types = self._errors[selector]
-            return DecodedError(name, tuple(abi_decode(types, body)))
+            values = abi_decode(types, body)
+            return DecodedError(
+                name,
+                tuple(
+                    to_checksum_address(v) if t == "address" else v
+                    for t, v in zip(types, values, strict=True)
+                ),
+            )
         return DecodedError(f"unknown error 0x{selector.hex()}", (body,))
 
 

@@ -188,12 +188,12 @@ interface IPledgeLedger {
     error LedgerBatchTooLarge(uint256 size, uint256 max);
     /// @notice `supplier` is not approved for the campaign.
     error LedgerSupplierNotApproved(uint256 campaignId, address supplier);
+    /// @notice `supplier` cannot be a supplier (the ledger itself).
+    error LedgerInvalidSupplier(address supplier);
     /// @notice The campaign holds only `available` spendable base units of `token`.
     error LedgerInsufficientFunds(uint256 campaignId, address token, uint256 requested, uint256 available);
     /// @notice Sending ETH to `to` failed.
     error LedgerEthTransferFailed(address to, uint256 amount);
-    /// @notice ETH was sent with a call that does not take it.
-    error LedgerUnexpectedEth(uint256 value);
     /// @notice `auditor` already attested `reportHash` for the campaign.
     error LedgerAlreadyAttested(uint256 campaignId, bytes32 reportHash, address auditor);
 
@@ -296,7 +296,8 @@ interface IPledgeLedger {
     // ─── Suppliers and payments (manager) ────────────────────────────────────────────────────────────
 
     /// @notice Approve `supplier` for the campaign, anchoring the hash of its off-chain vetting record.
-    /// @dev Emits {SupplierApproved}. Requires the campaign's manager, a non-zero supplier and record hash.
+    /// @dev Emits {SupplierApproved}. Requires the campaign's manager, a campaign that is not cancelled, a
+    /// non-zero supplier other than the ledger itself, and a non-zero record hash.
     /// @param campaignId The campaign.
     /// @param supplier The supplier's payment address.
     /// @param recordHash Hash of the supplier's off-chain record.

@@ -22,3 +22,9 @@ def test_pledge_then_close_then_disburse(env: LedgerEnv) -> None:
             )
         )
     env.advance(DAY)
+
+
+def test_ledger_cannot_be_approved_as_its_own_supplier(env: LedgerEnv) -> None:
+    c = env.create_campaign(("USDC",))
+    with reverts("LedgerInvalidSupplier", env.ledger.address):
+        env.manager.send(env.f.approveSupplier(c, env.ledger.address, b"\x01" * 32))
