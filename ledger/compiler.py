@@ -32,7 +32,7 @@ COMPILER_SETTINGS: dict[str, Any] = {
     "evmVersion": EVM_VERSION,
     "optimizer": {"enabled": True, "runs": 10_000},
     "outputSelection": {
-        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.methodIdentifiers"]}
+        "*": {"*": ["abi", "userdoc", "devdoc", "evm.bytecode.object", "evm.deployedBytecode.object"]}
     },
 }
 
@@ -48,6 +48,8 @@ class Artifact:
     abi: list[dict[str, Any]]
     bytecode: str
     deployed_bytecode: str
+    userdoc: dict[str, Any]
+    devdoc: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,15 @@ def _load_cached(path: Path, input_hash: str) -> Build | None:
         return None
     if data.get("inputHash") != input_hash:
         return None
+    try:
+        artifacts = {name: Artifact(**fields) for name, fields in data["contracts"].items()}
+    except (KeyError, TypeError):
+        return None  # written by an older version of this module
     return Build(
         compiler_version=data["compilerVersion"],
         settings=data["settings"],
         input_hash=input_hash,
-        artifacts={name: Artifact(**fields) for name, fields in data["contracts"].items()},
+        artifacts=artifacts,
     )
 
 
@@ -171,6 +177,8 @@ def compile_contracts(
                 abi=compiled["abi"],
                 bytecode="0x" + compiled["evm"]["bytecode"]["object"],
                 deployed_bytecode="0x" + compiled["evm"]["deployedBytecode"]["object"],
+                userdoc=compiled.get("userdoc", {}),
+                devdoc=compiled.get("devdoc", {}),
             )
     build = Build(
         compiler_version=version, settings=COMPILER_SETTINGS, input_hash=input_hash, artifacts=artifacts
