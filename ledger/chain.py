@@ -6,7 +6,8 @@ Ganache and any remote node; private keys stay in memory and are never logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -132,12 +133,19 @@ class Transactor:
         """Forget the cached nonce (after a chain revert, or when another signer used this account)."""
         self._nonce = None
 
-    def _next_nonce(self) -> int:
+    @contextlib.contextmanager
+    def _nonce_for(self) -> Iterator[Nonce]:
+        """The next nonce; given back (resynced from the node) if the transaction did not get mined."""
         if self._nonce is None:
             self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
         nonce = self._nonce
         self._nonce += 1
-        return nonce
+        try:
+            yield Nonce(nonce)
+        except BaseException as exc:
+            if not isinstance(exc, TransactionFailedError):  # a mined revert still used its nonce
+                self._nonce = None
+            raise
 
     def _raise_reverted(self, exc: Exception, what: str) -> None:
         decoded = self.errors.decode(_revert_data(exc))
@@ -152,32 +160,29 @@ class Transactor:
         what = call.fn_name
         params: TxParams = {"from": self.address, "value": Wei(value), "chainId": self.w3.eth.chain_id}
         try:
-            if gas is None:
-                params["gas"] = int(call.estimate_gas(params) * 1.2) + 10_000
-            else:
-                params["gas"] = gas
-            params["nonce"] = Nonce(self._next_nonce())
-            tx = call.build_transaction(params)
+            params["gas"] = gas if gas is not None else int(call.estimate_gas(params) * 1.2) + 10_000
         except (ContractLogicError, Web3RPCError) as exc:
             self._raise_reverted(exc, what)
-        return self._submit(tx, what)
+        with self._nonce_for() as nonce:
+            tx = call.build_transaction({**params, "nonce": nonce})
+            return self._submit(tx, what)
 
     def send_raw(self, tx: TxParams, what: str = "transaction") -> TxReceipt:
         """Send a plain transaction (e.g. an ETH transfer) from this account."""
-        tx = {**tx, "from": self.address, "chainId": self.w3.eth.chain_id, "nonce": Nonce(self._next_nonce())}
-        if "gas" not in tx:
-            tx["gas"] = self.w3.eth.estimate_gas(tx)
+        tx = {**tx, "from": self.address, "chainId": self.w3.eth.chain_id}
+        try:
+            if "gas" not in tx:
+                tx["gas"] = self.w3.eth.estimate_gas(tx)
+        except (ContractLogicError, Web3RPCError) as exc:
+            self._raise_reverted(exc, what)
         if "gasPrice" not in tx and "maxFeePerGas" not in tx:
             tx["gasPrice"] = self.w3.eth.gas_price
-        return self._submit(tx, what)
+        with self._nonce_for() as nonce:
+            return self._submit({**tx, "nonce": nonce}, what)
 
     def _submit(self, tx: TxParams, what: str) -> TxReceipt:
         signed = self.account.sign_transaction(cast(dict[str, Any], tx))
-        try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except Web3RPCError:
-            self._nonce = None  # resync: the node did not take this nonce
-            raise
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         if receipt["status"] != 1:
             raise TransactionFailedError(f"{what} reverted in block {receipt['blockNumber']}")
@@ -192,8 +197,8 @@ class Transactor:
             params["gas"] = int(constructor.estimate_gas(params) * 1.2) + 50_000
         except (ContractLogicError, Web3RPCError) as exc:
             self._raise_reverted(exc, "deployment")
-        params["nonce"] = Nonce(self._next_nonce())
-        receipt = self._submit(constructor.build_transaction(params), "deployment")
+        with self._nonce_for() as nonce:
+            receipt = self._submit(constructor.build_transaction({**params, "nonce": nonce}), "deployment")
         address = receipt["contractAddress"]
         assert address is not None
         return self.w3.eth.contract(address=address, abi=abi)

@@ -158,7 +158,7 @@ interface IPledgeLedger {
     error LedgerZeroAmount();
     /// @notice The campaign already accepts the maximum number of tokens.
     error LedgerTooManyTokens(uint256 campaignId, uint256 max);
-    /// @notice token decimals + feed decimals must be at least 8 and at most 77.
+    /// @notice Token and feed decimals must each be at most 36, and together at least 8.
     error LedgerUnsupportedDecimals(address token, uint8 tokenDecimals, uint8 feedDecimals);
     /// @notice The campaign does not accept `token`.
     error LedgerTokenNotAccepted(uint256 campaignId, address token);
@@ -284,6 +284,7 @@ interface IPledgeLedger {
     /// @notice Send refunds of `token` to up to `MAX_REFUND_BATCH` donors, paid for by the caller, so small donors
     /// need not pay gas. Donors with nothing left are skipped; a donor that rejects the transfer keeps its claim.
     /// @dev Emits {Refunded} per refund sent and {RefundDeferred} per rejected one. Requires a refundable round.
+    /// A donor contract that burns all the gas it is sent makes the whole batch fail: leave it out and let it claim.
     /// @param campaignId The campaign.
     /// @param roundId The round.
     /// @param token The token pledged (address(0) for ETH).
@@ -353,7 +354,8 @@ interface IPledgeLedger {
     /// @notice How the campaign prices `token`.
     function tokenConfig(uint256 campaignId, address token) external view returns (TokenConfig memory);
 
-    /// @notice What `donor` has pledged and not been refunded in a round, in base units of `token`.
+    /// @notice A donor's outstanding pledge in a round, in base units of `token`: what they pledged, or 0 once they
+    /// have taken their refund (in full, or their pro-rata share of what a cancelled campaign left unspent).
     function pledgeOf(uint256 campaignId, uint256 roundId, address token, address donor)
         external
         view

@@ -1,0 +1,292 @@
+"""Campaign administration: createCampaign, acceptToken, setManager, cancelCampaign, campaign views."""
+
+from __future__ import annotations
+
+import pytest
+from web3 import Web3
+
+from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
+from tests.contracts.support import (
+    CANCELLED,
+    DECIMALS,
+    call_reverts,
+    deploy_feed,
+    deploy_token,
+    events,
+    only_event,
+)
+
+ALL = ("ETH", "USDC", "DAI", "USDT", "FEE")
+
+
+def test_constructor_reverts_on_zero_admin(env: LedgerEnv) -> None:
+    artifact = env.build["PledgeLedger"]
+    with reverts("LedgerZeroAddress"):
+        env.admin.deploy(artifact.abi, artifact.bytecode, ETH)
+
+
+def test_constants(env: LedgerEnv) -> None:
+    assert env.f.MAX_TOKENS().call() == 8
+    assert env.f.MAX_REFUND_BATCH().call() == 100
+    assert env.f.AUDITOR_ROLE().call() == Web3.keccak(text="AUDITOR_ROLE")
+    assert env.f.DEFAULT_ADMIN_ROLE().call() == b"\x00" * 32
+
+
+def test_create_campaign_stores_record_and_emits_event(env: LedgerEnv) -> None:
+    assert env.f.campaignCount().call() == 0
+    call = env.f.createCampaign(env.manager.address, "WAHO, ECOWAS", b"\x42" * 32)
+    assert call.call({"from": env.admin.address}) == 1
+    receipt = env.admin.send(call)
+    event = only_event(env, receipt, "CampaignCreated")
+    assert event["campaignId"] == 1
+    assert event["manager"] == env.manager.address
+    assert event["beneficiary"] == "WAHO, ECOWAS"
+    assert event["metadataHash"] == b"\x42" * 32
+    assert env.f.campaignCount().call() == 1
+    assert env.f.campaign(1).call() == (env.manager.address, b"\x42" * 32, 0, False, [])
+
+
+def test_create_campaign_ids_increase(env: LedgerEnv) -> None:
+    assert env.create_campaign(()) == 1
+    assert env.create_campaign(()) == 2
+    assert env.f.campaignCount().call() == 2
+
+
+def test_create_campaign_reverts_on_zero_manager(env: LedgerEnv) -> None:
+    with reverts("LedgerZeroAddress"):
+        env.admin.send(env.f.createCampaign(ETH, "WAHO", b"\x11" * 32))
+
+
+def test_campaign_view_reverts_for_unknown_campaign(env: LedgerEnv) -> None:
+    env.create_campaign(())
+    with call_reverts(env, "LedgerUnknownCampaign", 0):
+        env.f.campaign(0).call()
+    with call_reverts(env, "LedgerUnknownCampaign", 2):
+        env.f.campaign(2).call()
+
+
+def test_token_totals_view_reverts_for_unknown_campaign(env: LedgerEnv) -> None:
+    with call_reverts(env, "LedgerUnknownCampaign", 3):
+        env.f.tokenTotals(3, ETH).call()
+
+
+@pytest.mark.parametrize("symbol", ALL)
+def test_accept_token_records_config_and_emits_event(env: LedgerEnv, symbol: str) -> None:
+    c = env.create_campaign(())
+    token, feed = env.token_address(symbol), env.feeds[symbol].address
+    receipt = env.admin.send(env.f.acceptToken(c, token, feed, 3_600))
+    event = only_event(env, receipt, "TokenAccepted")
+    assert dict(event) == {
+        "campaignId": c,
+        "token": token,
+        "feed": feed,
+        "tokenDecimals": DECIMALS[symbol],
+        "feedDecimals": 8,
+        "maxStaleness": 3_600,
+    }
+    # scaleExponent = token decimals + feed decimals - 8
+    assert env.f.tokenConfig(c, token).call() == (feed, DECIMALS[symbol], DECIMALS[symbol], 3_600, True)
+    assert env.f.campaign(c).call()[4] == [token]
+
+
+def test_token_config_of_unaccepted_token_is_empty(env: LedgerEnv) -> None:
+    c = env.create_campaign(("USDC",))
+    assert env.f.tokenConfig(c, env.token_address("DAI")).call() == (ETH, 0, 0, 0, False)
+
+
+def test_accept_token_lists_tokens_in_order(env: LedgerEnv) -> None:
+    c = env.create_campaign(ALL)
+    assert env.f.campaign(c).call()[4] == [env.token_address(s) for s in ALL]
+
+
+def test_accept_token_again_changes_feed_without_adding_token(env: LedgerEnv) -> None:
+    c = env.create_campaign(("ETH", "USDC"))
+    feed18 = deploy_feed(env, 18, 2_000 * 10**18)
+    receipt = env.admin.send(env.f.acceptToken(c, ETH, feed18.address, 600))
+    event = only_event(env, receipt, "TokenAccepted")
+    assert (event["feed"], event["tokenDecimals"], event["feedDecimals"], event["maxStaleness"]) == (
+        feed18.address,
+        18,
+        18,
+        600,
+    )
+    assert env.f.tokenConfig(c, ETH).call() == (feed18.address, 18, 28, 600, True)
+    assert env.f.campaign(c).call()[4] == [ETH, env.token_address("USDC")]
+    # The new feed prices pledges: 1 ETH at 2,000 (18-decimal feed) is 2,000 USD with 8 decimals.
+    r = env.open_round(c)
+    receipt = env.pledge(env.donors[0], c, r, "ETH", 10**18)
+    assert only_event(env, receipt, "Pledged")["usdValue"] == 2_000 * USD
+
+
+def test_accept_token_reverts_on_unknown_campaign(env: LedgerEnv) -> None:
+    with reverts("LedgerUnknownCampaign", 1):
+        env.admin.send(env.f.acceptToken(1, ETH, env.feeds["ETH"].address, DAY))
+
+
+def test_accept_token_reverts_on_cancelled_campaign(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    env.admin.send(env.f.cancelCampaign(c))
+    with reverts("LedgerCampaignCancelled", c):
+        env.admin.send(env.f.acceptToken(c, ETH, env.feeds["ETH"].address, DAY))
+
+
+def test_accept_token_reverts_on_zero_feed(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    with reverts("LedgerZeroAddress"):
+        env.admin.send(env.f.acceptToken(c, ETH, ETH, DAY))
+
+
+def test_accept_token_reverts_on_zero_staleness(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    with reverts("LedgerZeroAmount"):
+        env.admin.send(env.f.acceptToken(c, ETH, env.feeds["ETH"].address, 0))
+
+
+def test_accept_token_reverts_when_max_tokens_reached(env: LedgerEnv) -> None:
+    c = env.create_campaign(ALL)  # 5 tokens
+    extra = [deploy_token(env, 6) for _ in range(4)]
+    feed = env.feeds["USDC"].address
+    for token in extra[:3]:
+        env.admin.send(env.f.acceptToken(c, token.address, feed, DAY))
+    assert len(env.f.campaign(c).call()[4]) == 8
+    with reverts("LedgerTooManyTokens", c, 8):
+        env.admin.send(env.f.acceptToken(c, extra[3].address, feed, DAY))
+    # Changing the feed of a token already accepted is still possible at the limit.
+    env.admin.send(env.f.acceptToken(c, extra[0].address, env.feeds["DAI"].address, DAY))
+    assert env.f.tokenConfig(c, extra[0].address).call()[0] == env.feeds["DAI"].address
+    assert len(env.f.campaign(c).call()[4]) == 8
+    # The limit is per campaign.
+    other = env.create_campaign(())
+    env.admin.send(env.f.acceptToken(other, extra[3].address, feed, DAY))
+
+
+def test_accept_token_reverts_when_decimals_too_few(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    token0 = deploy_token(env, 0)
+    feed7 = deploy_feed(env, 7, 10**7)
+    with reverts("LedgerUnsupportedDecimals", token0.address, 0, 7):
+        env.admin.send(env.f.acceptToken(c, token0.address, feed7.address, DAY))
+
+
+def test_accept_token_reverts_when_decimals_too_many(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    token37 = deploy_token(env, 37)
+    with reverts("LedgerUnsupportedDecimals", token37.address, 37, 8):
+        env.admin.send(env.f.acceptToken(c, token37.address, env.feeds["DAI"].address, DAY))
+    feed37 = deploy_feed(env, 37, 10**37)
+    with reverts("LedgerUnsupportedDecimals", env.tokens["DAI"].address, 18, 37):
+        env.admin.send(env.f.acceptToken(c, env.tokens["DAI"].address, feed37.address, DAY))
+
+
+def test_accept_token_accepts_decimal_bounds(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    token0, token36 = deploy_token(env, 0), deploy_token(env, 36)
+    feed8 = env.feeds["DAI"].address
+    env.admin.send(env.f.acceptToken(c, token0.address, feed8, DAY))  # 0 + 8 digits: scale 10**0
+    env.admin.send(env.f.acceptToken(c, token36.address, feed8, DAY))  # 36 + 8 digits: scale 10**36
+    assert env.f.tokenConfig(c, token0.address).call()[1:3] == (0, 0)
+    assert env.f.tokenConfig(c, token36.address).call()[1:3] == (36, 36)
+    # Both price correctly at 1 USD a token: 3 whole 0-decimal tokens, 100 whole 36-decimal tokens.
+    r = env.open_round(c)
+    donor = env.donors[0]
+    env.admin.send(token0.functions.mint(donor.address, 3))
+    donor.send(token0.functions.approve(env.ledger.address, 3))
+    receipt = donor.send(env.f.pledgeToken(c, r, token0.address, 3))
+    assert only_event(env, receipt, "Pledged")["usdValue"] == 3 * USD
+    env.admin.send(token36.functions.mint(donor.address, 100 * 10**36))
+    donor.send(token36.functions.approve(env.ledger.address, 100 * 10**36))
+    receipt = donor.send(env.f.pledgeToken(c, r, token36.address, 100 * 10**36))
+    assert only_event(env, receipt, "Pledged")["usdValue"] == 100 * USD
+
+
+def test_set_manager_replaces_manager_and_emits_event(env: LedgerEnv) -> None:
+    c = env.create_campaign(("ETH",))
+    new = env.donors[3]
+    receipt = env.admin.send(env.f.setManager(c, new.address))
+    assert dict(only_event(env, receipt, "CampaignManagerChanged")) == {
+        "campaignId": c,
+        "previousManager": env.manager.address,
+        "newManager": new.address,
+    }
+    assert env.f.campaign(c).call()[0] == new.address
+    now = env.now()
+    with reverts("LedgerUnauthorizedManager", c, env.manager.address):
+        env.manager.send(env.f.openRound(c, now, now + DAY, USD, True))
+    new.send(env.f.openRound(c, now, now + DAY, USD, True))
+    assert env.f.campaign(c).call()[2] == 1
+
+
+def test_set_manager_reverts_on_zero_address(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    with reverts("LedgerZeroAddress"):
+        env.admin.send(env.f.setManager(c, ETH))
+
+
+def test_set_manager_reverts_on_unknown_campaign(env: LedgerEnv) -> None:
+    with reverts("LedgerUnknownCampaign", 5):
+        env.admin.send(env.f.setManager(5, env.outsider.address))
+
+
+def test_set_manager_works_on_cancelled_campaign(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    env.admin.send(env.f.cancelCampaign(c))
+    env.admin.send(env.f.setManager(c, env.outsider.address))
+    assert env.f.campaign(c).call()[0] == env.outsider.address
+
+
+def test_cancel_campaign_without_open_round(env: LedgerEnv) -> None:
+    c = env.create_campaign(("ETH",))
+    r = env.open_round(c, goal_usd=USD)
+    env.pledge(env.donors[0], c, r, "ETH", 10**18)
+    env.manager.send(env.f.closeRound(c, r))
+    receipt = env.admin.send(env.f.cancelCampaign(c))
+    assert dict(only_event(env, receipt, "CampaignCancelled")) == {"campaignId": c, "cancelledRoundId": 0}
+    assert events(env, receipt, "RoundClosed") == []
+    info = env.f.campaign(c).call()
+    assert info[3] is True and info[2] == 1
+
+
+def test_cancel_campaign_cancels_its_open_round(env: LedgerEnv) -> None:
+    c = env.create_campaign(("ETH",))
+    r = env.open_round(c, goal_usd=10_000 * USD)
+    env.pledge(env.donors[0], c, r, "ETH", 10**18)
+    receipt = env.admin.send(env.f.cancelCampaign(c))
+    assert dict(only_event(env, receipt, "RoundClosed")) == {
+        "campaignId": c,
+        "roundId": r,
+        "outcome": CANCELLED,
+        "raisedUsd": 2_000 * USD,
+    }
+    assert dict(only_event(env, receipt, "CampaignCancelled")) == {"campaignId": c, "cancelledRoundId": r}
+    assert env.f.round(c, r).call()[2] == CANCELLED
+    totals = env.f.tokenTotals(c, ETH).call()
+    assert totals == (10**18, 0, 0, 10**18, 0)
+
+
+def test_cancel_campaign_without_rounds(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    receipt = env.admin.send(env.f.cancelCampaign(c))
+    assert only_event(env, receipt, "CampaignCancelled")["cancelledRoundId"] == 0
+    assert env.f.campaign(c).call()[3] is True
+
+
+def test_cancel_campaign_reverts_when_already_cancelled(env: LedgerEnv) -> None:
+    c = env.create_campaign(())
+    env.admin.send(env.f.cancelCampaign(c))
+    with reverts("LedgerCampaignCancelled", c):
+        env.admin.send(env.f.cancelCampaign(c))
+
+
+def test_cancel_campaign_reverts_on_unknown_campaign(env: LedgerEnv) -> None:
+    with reverts("LedgerUnknownCampaign", 1):
+        env.admin.send(env.f.cancelCampaign(1))
+
+
+def test_cancel_one_campaign_leaves_others_untouched(env: LedgerEnv) -> None:
+    c1 = env.create_campaign(("ETH",))
+    c2 = env.create_campaign(("ETH",))
+    r2 = env.open_round(c2)
+    env.admin.send(env.f.cancelCampaign(c1))
+    assert env.f.campaign(c2).call()[3] is False
+    env.pledge(env.donors[0], c2, r2, "ETH", 10**17)
+    assert env.f.pledgeOf(c2, r2, ETH, env.donors[0].address).call() == 10**17
