@@ -33,3 +33,29 @@ class TransactionFailedError(LedgerError, RuntimeError):
 
 class DeploymentNotFoundError(LedgerError, FileNotFoundError):
     """No deployment file exists for this chain; run `pledgeledger deploy` first."""
+
+
+class DatabaseError(LedgerError, RuntimeError):
+    """The database URL is wrong, the database cannot be reached, or its schema is not current."""
+
+
+class RpcError(LedgerError, RuntimeError):
+    """The node answered a JSON-RPC call with an error."""
+
+    def __init__(self, message: str, *, code: int | None = None, data: object = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+class IndexerLockedError(LedgerError, RuntimeError):
+    """Another indexer is already mirroring this chain into this database."""
+
+
+class ChainResetError(LedgerError, RuntimeError):
+    """The chain is not the one the database mirrors (e.g. a local node was restarted); re-index with
+    ``--reset``."""
+
+
+class ReorgTooDeepError(LedgerError, RuntimeError):
+    """A reorganisation reached below the blocks the indexer keeps; re-index with ``--reset``."""

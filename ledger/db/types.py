@@ -1,0 +1,78 @@
+"""Column types for EVM values, lossless on every backend.
+
+A uint256 needs 78 decimal digits: PostgreSQL stores it as ``NUMERIC(78, 0)``; SQLite, whose integers
+stop at 2**63, stores its decimal string. Python always sees an ``int``. SQLite's ``SUM`` would turn such
+strings into floats, so :func:`uint_sum` compiles to an exact aggregate registered on every SQLite
+connection (see :mod:`ledger.db.engine`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Dialect, Numeric, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+#: Name of the exact big-integer SUM registered on SQLite connections.
+SQLITE_UINT_SUM = "pl_uint_sum"
+
+
+class Uint256(TypeDecorator[int]):
+    """An EVM integer (unsigned or signed, up to 256 bits) as a Python ``int``, exact on every backend."""
+
+    impl = Numeric(78, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(79))
+        return dialect.type_descriptor(Numeric(78, 0, asdecimal=True))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return str(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return int(value)
+        return int(value)
+
+
+class uint_sum(GenericFunction[int]):  # noqa: N801 - SQL function names are lower case
+    """``SUM`` of a :class:`Uint256` column, exact on SQLite too; 0 when there are no rows."""
+
+    type = Uint256()
+    inherit_cache = True
+
+
+@compiles(uint_sum)
+def _uint_sum_default(element: uint_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"COALESCE(SUM({compiler.process(element.clauses, **kw)}), 0)"
+
+
+@compiles(uint_sum, "sqlite")
+def _uint_sum_sqlite(element: uint_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{SQLITE_UINT_SUM}({compiler.process(element.clauses, **kw)})"
+
+
+class SqliteUintSum:
+    """The SQLite aggregate behind :func:`uint_sum`: Python ints, so nothing is rounded."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, value: str | int | None) -> None:
+        if value is not None:
+            self.total += int(value)
+
+    def finalize(self) -> str:
+        return str(self.total)

@@ -1,0 +1,148 @@
+"""Fetch: the ledger's raw logs over block ranges that adapt to the node, and block headers.
+
+The range grows while answers are small and shrinks when the node says a range holds too many results,
+times out, or an answer is far larger than wanted, so that one request carries about ``target_logs``
+logs whatever the density of events.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from ledger.errors import RpcError
+from ledger.indexer.rpc import RpcClient, RpcTimeoutError
+
+log = logging.getLogger(__name__)
+
+#: How nodes and providers say that a log query is too large (geth, Erigon, Infura, Alchemy, QuickNode,
+#: Anvil). A match halves the range instead of failing.
+TOO_LARGE = re.compile(
+    r"more than \d+ results|too many|response size|limit exceeded|exceeds? (the )?limit|range (is )?too"
+    r"|query timeout|block range|returned more than",
+    re.IGNORECASE,
+)
+TOO_LARGE_CODES = frozenset({-32005})
+
+
+class RawLog(TypedDict, total=False):
+    """A log as ``eth_getLogs`` returns it (hex strings)."""
+
+    address: str
+    topics: list[str]
+    data: str
+    blockNumber: str
+    blockHash: str
+    blockTimestamp: str
+    transactionHash: str
+    transactionIndex: str
+    logIndex: str
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The parts of a block header the indexer keeps."""
+
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+
+    @classmethod
+    def from_rpc(cls, block: dict[str, Any]) -> Header:
+        return cls(
+            number=int(block["number"], 16),
+            hash=block["hash"],
+            parent_hash=block["parentHash"],
+            timestamp=int(block["timestamp"], 16),
+        )
+
+
+class RangeTooLargeError(RpcError):
+    """A single block holds more logs than the node will return: nothing smaller can be asked."""
+
+
+class ChainReader:
+    """Headers and logs of one contract, read through an :class:`RpcClient`."""
+
+    def __init__(
+        self,
+        rpc: RpcClient,
+        address: str,
+        *,
+        target_logs: int = 10_000,
+        initial_span: int = 2_000,
+        max_span: int = 1_000_000,
+    ) -> None:
+        self.rpc = rpc
+        self.address = address
+        self.target_logs = target_logs
+        self.span = initial_span
+        self.max_span = max_span
+
+    # ─── headers ───────────────────────────────────────────────────────────────────────────────────
+
+    def header(self, block: int | str) -> Header | None:
+        """The header of a block number or tag (``latest``, ``finalized``); None if the node has none."""
+        tag = hex(block) if isinstance(block, int) else block
+        answer = self.rpc.call("eth_getBlockByNumber", [tag, False])
+        return None if answer is None else Header.from_rpc(answer)
+
+    def headers(self, numbers: Sequence[int]) -> dict[int, Header | None]:
+        """Several headers in JSON-RPC batches of at most 100."""
+        found: dict[int, Header | None] = {}
+        for start in range(0, len(numbers), 100):
+            chunk = numbers[start : start + 100]
+            answers = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+            for n, answer in zip(chunk, answers, strict=True):
+                found[n] = None if answer is None else Header.from_rpc(answer)
+        return found
+
+    def chain_id(self) -> int:
+        return int(self.rpc.call("eth_chainId"), 16)
+
+    # ─── logs ──────────────────────────────────────────────────────────────────────────────────────
+
+    def next_range(self, first: int, last: int) -> tuple[int, list[RawLog]]:
+        """Logs from ``first`` up to at most ``last``, in the largest range the node answers well.
+
+        Returns the last block covered and its logs. The span learnt is kept for the next call.
+        """
+        while True:
+            end = min(last, first + self.span - 1)
+            try:
+                logs = self.logs(first, end)
+            except RpcTimeoutError:
+                self._shrink(first, end, "timed out")
+                continue
+            except RpcError as exc:
+                if exc.code in TOO_LARGE_CODES or TOO_LARGE.search(str(exc)):
+                    self._shrink(first, end, str(exc))
+                    continue
+                raise
+            found = len(logs)
+            if found > 2 * self.target_logs and end > first:
+                self.span = max(1, (end - first + 1) * self.target_logs // found)
+            elif found < self.target_logs // 2 and end - first + 1 == self.span:
+                self.span = min(self.max_span, self.span * 2)
+            return end, logs
+
+    def logs(self, first: int, last: int) -> list[RawLog]:
+        answer = self.rpc.call(
+            "eth_getLogs",
+            [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}],
+            retry_timeouts=False,
+        )
+        if not isinstance(answer, list):
+            raise RpcError("eth_getLogs: the node's answer is not a list")
+        return answer
+
+    def _shrink(self, first: int, end: int, why: str) -> None:
+        if end == first:
+            raise RangeTooLargeError(f"block {first} alone is too large to fetch its logs: {why}")
+        self.span = max(1, (end - first + 1) // 2)
+        log.info("eth_getLogs %d-%d: %s; asking for %d blocks at a time", first, end, why, self.span)

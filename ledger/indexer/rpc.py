@@ -1,0 +1,135 @@
+"""A lean JSON-RPC client for the indexer's hot path.
+
+web3.py's request stack formats every field of every log into Python objects; the indexer reads
+``eth_getLogs`` answers of tens of megabytes and needs only a few fields, so it posts JSON itself and
+parses with orjson. Transport failures (node down, connection dropped, HTTP 5xx or 429) are retried
+with capped exponential backoff until ``give_up_after`` seconds have passed without an answer; errors the
+node answers with are raised as :class:`~ledger.errors.RpcError` for the caller to judge.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+import requests
+
+from ledger.errors import ChainConnectionError, RpcError
+
+log = logging.getLogger(__name__)
+
+#: HTTP statuses that mean "try again later", not "your request is wrong".
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class RpcTimeoutError(ChainConnectionError, TimeoutError):
+    """The node took longer than the request timeout (e.g. an ``eth_getLogs`` range that is too large)."""
+
+
+class RpcClient:
+    """JSON-RPC over HTTP with keep-alive, batching and retries."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        give_up_after: float = 600.0,
+        backoff: tuple[float, float] = (0.1, 5.0),
+        on_retry: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.give_up_after = give_up_after
+        self.backoff = backoff
+        self.on_retry = on_retry
+        self._ids = itertools.count(1)
+        self._session = requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> RpcClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(self, method: str, params: Sequence[Any] = (), *, retry_timeouts: bool = True) -> Any:
+        """One call's ``result``; with ``retry_timeouts=False`` a timeout raises :class:`RpcTimeoutError`
+        at once, so that the caller can ask for less."""
+        request_id = next(self._ids)
+        answer = self._post(
+            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)},
+            retry_timeouts=retry_timeouts,
+        )
+        if not isinstance(answer, dict):
+            raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
+        return _result(method, answer)
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """The results of several calls sent in one HTTP request, in the order given."""
+        if not calls:
+            return []
+        first = next(self._ids)
+        payload = [
+            {"jsonrpc": "2.0", "id": first + i, "method": method, "params": list(params)}
+            for i, (method, params) in enumerate(calls)
+        ]
+        for _ in range(len(calls) - 1):
+            next(self._ids)
+        answers = self._post(payload, retry_timeouts=True)
+        if not isinstance(answers, list) or len(answers) != len(calls):
+            raise RpcError("the node does not answer JSON-RPC batches; use a node that does")
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        return [_result(method, by_id.get(first + i, {})) for i, (method, _) in enumerate(calls)]
+
+    def _post(self, payload: object, *, retry_timeouts: bool) -> Any:
+        body = orjson.dumps(payload)
+        started = time.monotonic()
+        delay = self.backoff[0]
+        while True:
+            try:
+                response = self._session.post(
+                    self.url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout
+                )
+                if response.status_code not in RETRY_STATUSES:
+                    if response.status_code >= 400 and not response.content.lstrip().startswith((b"{", b"[")):
+                        raise RpcError(
+                            f"the node answered HTTP {response.status_code}: {response.text[:200]}"
+                        )
+                    return orjson.loads(response.content)
+                problem = f"HTTP {response.status_code}"
+            except requests.Timeout as exc:
+                if not retry_timeouts:
+                    raise RpcTimeoutError(f"no answer from {self.url} within {self.timeout:g} s") from exc
+                problem = "timed out"
+            except (requests.ConnectionError, orjson.JSONDecodeError) as exc:
+                problem = f"{type(exc).__name__}"
+            waited = time.monotonic() - started
+            if waited + delay > self.give_up_after:
+                raise ChainConnectionError(
+                    f"the node at {self.url} has not answered for {waited:.0f} s ({problem}); is it running?"
+                )
+            log.warning("RPC %s (%s); retrying in %.1f s", self.url, problem, delay)
+            if self.on_retry is not None:
+                self.on_retry(problem, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, self.backoff[1])
+
+
+def _result(method: str, answer: dict[str, Any]) -> Any:
+    error = answer.get("error")
+    if error is not None:
+        if isinstance(error, dict):
+            raise RpcError(
+                f"{method}: {error.get('message', error)}", code=error.get("code"), data=error.get("data")
+            )
+        raise RpcError(f"{method}: {error}")
+    if "result" not in answer:
+        raise RpcError(f"{method}: the node's answer has neither a result nor an error")
+    return answer["result"]

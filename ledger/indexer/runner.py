@@ -1,0 +1,313 @@
+"""The indexer's loop: fetch → decode → store, batch after batch, then follow the head.
+
+Each step reads the head, checks that the block the mirror ends at is still on the chain (comparing
+hashes, not numbers: Anvil's ``anvil_reorg`` replaces the tip at the same height), and stores the next
+range of logs. Blocks newer than the finalized one are stored with their headers, and their logs are
+checked against those headers, so that a reorganisation during a fetch is caught before anything is
+written. On a mismatch the mirror is rolled back to the last block both branches share, and indexing
+resumes from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import Engine
+
+from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
+from ledger.indexer.decode import EventDecoder
+from ledger.indexer.fetch import ChainReader, Header, RawLog
+from ledger.indexer.lock import indexer_lock
+from ledger.indexer.rpc import RpcClient
+from ledger.indexer.store import CursorState, MirrorStore
+
+log = logging.getLogger(__name__)
+
+Finality = int | Literal["finalized"]
+
+
+@dataclass(frozen=True)
+class IndexerConfig:
+    """How far behind the head to stay, and how reorganisations are bounded."""
+
+    #: Index only blocks with at least this many blocks on top of them (0: up to the head).
+    confirmations: int = 0
+    #: Blocks this deep are final (no reorg is looked for below them), or ``"finalized"`` to ask the node.
+    finality: Finality = 64
+    #: Seconds between polls of the head once the mirror has caught up.
+    poll_interval: float = 1.0
+    #: Logs wanted per ``eth_getLogs`` request (and so per stored batch).
+    target_logs: int = 10_000
+
+
+@dataclass(frozen=True)
+class LedgerSource:
+    """What to mirror: one ledger contract, from the block it was deployed in."""
+
+    address: str
+    start_block: int
+    abi: list[dict[str, Any]]
+
+
+class IndexerObserver(Protocol):
+    """Receives progress; the CLI draws it, tests may record it."""
+
+    def started(self, cursor: CursorState, head: int) -> None: ...
+    def batch_stored(self, cursor: CursorState, events: int, head: int) -> None: ...
+    def reorged(self, fork_block: int, from_block: int, rows_deleted: int) -> None: ...
+    def caught_up(self, cursor: CursorState, head: int) -> None: ...
+
+
+class _ChainMovedError(LedgerError):
+    """The chain changed while a batch was fetched; the step is retried."""
+
+
+class Indexer:
+    """Mirrors one ledger contract of one chain into SQL."""
+
+    def __init__(
+        self,
+        rpc: RpcClient,
+        engine: Engine,
+        source: LedgerSource,
+        config: IndexerConfig | None = None,
+        observer: IndexerObserver | None = None,
+    ) -> None:
+        self.config = config or IndexerConfig()
+        self.source = source
+        self.reader = ChainReader(rpc, source.address, target_logs=self.config.target_logs)
+        self.store = MirrorStore(engine)
+        self.engine = engine
+        self.observer = observer
+        self.chain_id = self.reader.chain_id()
+        self.decoder = EventDecoder(source.abi, self.chain_id)
+        self._cursor: CursorState | None = None
+        self._reported_head = -1
+
+    # ─── the loop ──────────────────────────────────────────────────────────────────────────────────
+
+    def run(
+        self, *, once: bool = False, reset: bool = False, stop: threading.Event | None = None
+    ) -> CursorState:
+        """Index up to the head; then, unless ``once``, follow it until ``stop`` is set."""
+        stop = stop or threading.Event()
+        with indexer_lock(self.engine, self.chain_id):
+            if reset:
+                self.store.reset(self.chain_id)
+            cursor = self._open_cursor()
+            if self.observer:
+                self.observer.started(cursor, self._head().number)
+            caught_up = False
+            while not stop.is_set():
+                if self.step():
+                    caught_up = False
+                    continue
+                if not caught_up and self.observer:
+                    self.observer.caught_up(self.cursor, self._reported_head)
+                caught_up = True
+                if once:
+                    break
+                stop.wait(self.config.poll_interval)
+            return self.cursor
+
+    @property
+    def cursor(self) -> CursorState:
+        assert self._cursor is not None, "run() opens the cursor"
+        return self._cursor
+
+    def _open_cursor(self) -> CursorState:
+        genesis = self._genesis_hash()
+        cursor = self.store.cursor(self.chain_id)
+        if cursor is None:
+            cursor = self.store.start(
+                chain_id=self.chain_id,
+                contract=self.source.address,
+                genesis_hash=genesis,
+                start_block=self.source.start_block,
+                confirmations=self.config.confirmations,
+            )
+        elif cursor.genesis_hash != genesis:
+            raise self._reset_error(genesis, cursor)
+        elif cursor.contract != self.source.address:
+            raise ChainResetError(
+                f"this database mirrors the ledger at {cursor.contract} on chain {self.chain_id}, not "
+                f"{self.source.address}; run `pledgeledger index --reset` to mirror the new one"
+            )
+        self._cursor = cursor
+        return cursor
+
+    def step(self) -> bool:
+        """Do one unit of work: undo a reorganisation or store one batch. False when caught up."""
+        head = self._head()
+        cursor = self.cursor
+        if cursor.block_hash is not None:
+            if head.number == cursor.block_number:
+                current: Header | None = head
+            elif head.number > cursor.block_number:
+                current = self.reader.header(cursor.block_number)
+            else:
+                current = None  # the chain is now shorter than the mirror
+            if current is None or current.hash != cursor.block_hash:
+                self._rewind()
+                return True
+        finalized = self._finalized(head)
+        target = head.number - self.config.confirmations
+        if cursor.block_number >= target:
+            if head.number != self._reported_head:
+                self.store.update_status(self.chain_id, head=head.number, finalized=finalized)
+                self._cursor = replace(cursor, head_block=head.number, finalized_block=max(finalized, -1))
+                self._reported_head = head.number
+            return False
+        try:
+            self._store_next_batch(cursor, head, finalized, target)
+        except _ChainMovedError as moved:
+            log.info("%s; fetching again", moved)
+        return True
+
+    # ─── one batch ─────────────────────────────────────────────────────────────────────────────────
+
+    def _store_next_batch(self, cursor: CursorState, head: Header, finalized: int, target: int) -> None:
+        first = cursor.block_number + 1
+        last, logs = self.reader.next_range(first, target)
+        window = self._window_headers(cursor, first, last, finalized, logs)
+        last_header = window.get(last) or self.reader.header(last)
+        if last_header is None:
+            raise _ChainMovedError(f"block {last} is gone")
+        rows = self.decoder.decode(logs, self._timestamps(logs, window))
+        self.store.write_batch(
+            self.chain_id,
+            rows,
+            list(window.values()),
+            block_number=last,
+            block_hash=last_header.hash,
+            head=head.number,
+            finalized=finalized,
+        )
+        self._cursor = replace(
+            cursor,
+            block_number=last,
+            block_hash=last_header.hash,
+            head_block=head.number,
+            finalized_block=max(finalized, -1),
+        )
+        self._reported_head = head.number
+        if self.observer:
+            self.observer.batch_stored(self.cursor, len(logs), head.number)
+
+    def _window_headers(
+        self, cursor: CursorState, first: int, last: int, finalized: int, logs: list[RawLog]
+    ) -> dict[int, Header]:
+        """Headers of the batch's blocks that may still be reorganised, checked to form one chain with
+        the mirror and to contain the logs fetched."""
+        window_first = max(first, finalized + 1)
+        if window_first > last:
+            return {}
+        found = self.reader.headers(list(range(window_first, last + 1)))
+        headers: dict[int, Header] = {}
+        parent = cursor.block_hash if window_first == first else None
+        for number in range(window_first, last + 1):
+            header = found[number]
+            if header is None:
+                raise _ChainMovedError(f"block {number} is gone")
+            if parent is not None and header.parent_hash != parent:
+                raise _ChainMovedError(f"block {number} does not follow block {number - 1}")
+            headers[number] = header
+            parent = header.hash
+        for raw in logs:
+            number = int(raw["blockNumber"], 16)
+            if number in headers and raw["blockHash"] != headers[number].hash:
+                raise _ChainMovedError(f"the logs of block {number} came from another branch")
+        return headers
+
+    def _timestamps(self, logs: list[RawLog], window: dict[int, Header]) -> dict[int, int]:
+        """Block times for logs that do not carry ``blockTimestamp`` (older nodes, Ganache)."""
+        times = {n: h.timestamp for n, h in window.items()}
+        missing = sorted(
+            {int(raw["blockNumber"], 16) for raw in logs if not raw.get("blockTimestamp")} - set(times)
+        )
+        for number, header in self.reader.headers(missing).items():
+            if header is None:
+                raise _ChainMovedError(f"block {number} is gone")
+            times[number] = header.timestamp
+        return times
+
+    # ─── reorganisations ───────────────────────────────────────────────────────────────────────────
+
+    def _rewind(self) -> None:
+        """Roll the mirror back to the newest block it shares with the chain."""
+        cursor = self.cursor
+        genesis = self._genesis_hash()
+        if genesis != cursor.genesis_hash:
+            raise self._reset_error(genesis, cursor)
+        kept = self.store.recent_blocks(self.chain_id)
+        numbers = sorted((n for n in kept if n <= cursor.block_number), reverse=True)
+        canonical = self.reader.headers(numbers)
+        fork: int | None = next(
+            (n for n in numbers if (h := canonical[n]) is not None and h.hash == kept[n]), None
+        )
+        fork_hash: str | None
+        if fork is not None:
+            fork_hash = kept[fork]
+        elif not numbers or min(numbers) > cursor.start_block:
+            lowest = min(numbers) if numbers else cursor.block_number
+            raise ReorgTooDeepError(
+                f"chain {self.chain_id} changed below block {lowest}, deeper than the blocks kept for "
+                f"reorganisations (finality {self.config.finality}); run `pledgeledger index --reset`"
+            )
+        else:  # every block indexed is gone: start again from the deployment
+            fork, fork_hash = cursor.start_block - 1, None
+        deleted = self.store.rollback(self.chain_id, fork_block=fork, fork_hash=fork_hash)
+        log.warning(
+            "reorganisation on chain %d: blocks %d-%d replaced, %d events removed; re-indexing",
+            self.chain_id,
+            fork + 1,
+            cursor.block_number,
+            deleted,
+        )
+        if self.observer:
+            self.observer.reorged(fork, cursor.block_number, deleted)
+        self._cursor = replace(cursor, block_number=fork, block_hash=fork_hash, reorgs=cursor.reorgs + 1)
+
+    # ─── chain reads ───────────────────────────────────────────────────────────────────────────────
+
+    def _head(self) -> Header:
+        head = self.reader.header("latest")
+        if head is None:
+            raise RpcError("the node has no latest block")
+        return head
+
+    def _genesis_hash(self) -> str:
+        genesis = self.reader.header(0)
+        if genesis is None:
+            raise RpcError("the node has no genesis block")
+        return genesis.hash
+
+    def _finalized(self, head: Header) -> int:
+        if self.config.finality == "finalized":
+            try:
+                finalized = self.reader.header("finalized")
+            except RpcError:
+                finalized = None
+            if finalized is not None:
+                return finalized.number
+            log.warning("the node knows no finalized block; treating blocks 64 deep as final")
+            return head.number - 64
+        return head.number - self.config.finality
+
+    def _reset_error(self, genesis: str, cursor: CursorState) -> ChainResetError:
+        return ChainResetError(
+            f"the node's chain {self.chain_id} starts at genesis {genesis[:18]}…, but this database mirrors "
+            f"a chain {cursor.chain_id} that started at {cursor.genesis_hash[:18]}…: the node was restarted "
+            "or replaced. Run `pledgeledger index --reset` to mirror the new chain"
+        )
+
+
+def index_once(
+    rpc_url: str, engine: Engine, source: LedgerSource, config: IndexerConfig | None = None, **kwargs: Any
+) -> CursorState:
+    """Index ``source`` up to the head once (a convenience for tests and scripts)."""
+    with RpcClient(rpc_url) as rpc:
+        return Indexer(rpc, engine, source, config).run(once=True, **kwargs)

@@ -1,0 +1,189 @@
+"""Store: batches of rows, the recent block headers and the cursor, each batch in one transaction.
+
+Writes are idempotent (``ON CONFLICT DO NOTHING`` on ``(chain_id, tx_hash, log_index)``), so a batch
+replayed after a crash, or indexed again from an older cursor, changes nothing; and because the cursor
+moves in the same transaction as the rows, a process killed at any point leaves the mirror at a batch
+boundary. A reorganisation is undone by :meth:`MirrorStore.rollback`, also in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Insert, Table, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ledger.db.models import EVENT_TABLES, Block, IndexerCursor
+from ledger.indexer.decode import Row
+from ledger.indexer.fetch import Header
+
+
+@dataclass(frozen=True)
+class CursorState:
+    """The indexer's position on one chain (a detached copy of its ``indexer_cursor`` row)."""
+
+    chain_id: int
+    contract: str
+    genesis_hash: str
+    start_block: int
+    block_number: int
+    block_hash: str | None
+    head_block: int
+    finalized_block: int
+    confirmations: int
+    reorgs: int
+    updated_at: datetime
+
+    @property
+    def lag(self) -> int:
+        """Blocks between the chain's head, as last seen, and the mirror."""
+        return max(0, self.head_block - self.block_number)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MirrorStore:
+    """The chain mirror's tables, written only by the indexer."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    # ─── reading ───────────────────────────────────────────────────────────────────────────────────
+
+    def cursor(self, chain_id: int) -> CursorState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(IndexerCursor.__table__).where(IndexerCursor.chain_id == chain_id)
+            ).first()
+        if row is None:
+            return None
+        return CursorState(**{f: getattr(row, f) for f in CursorState.__dataclass_fields__})
+
+    def recent_blocks(self, chain_id: int) -> dict[int, str]:
+        """Hashes of the blocks kept for detecting reorganisations, by number."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Block.number, Block.hash).where(Block.chain_id == chain_id))
+            return {number: block_hash for number, block_hash in rows}
+
+    # ─── writing ───────────────────────────────────────────────────────────────────────────────────
+
+    def start(
+        self, *, chain_id: int, contract: str, genesis_hash: str, start_block: int, confirmations: int
+    ) -> CursorState:
+        """Create the cursor of a chain not mirrored yet, just before ``start_block``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(IndexerCursor).values(
+                    chain_id=chain_id,
+                    contract=contract,
+                    genesis_hash=genesis_hash,
+                    start_block=start_block,
+                    block_number=start_block - 1,
+                    block_hash=None,
+                    head_block=start_block - 1,
+                    finalized_block=-1,
+                    confirmations=confirmations,
+                    reorgs=0,
+                    updated_at=_now(),
+                )
+            )
+        state = self.cursor(chain_id)
+        assert state is not None
+        return state
+
+    def write_batch(
+        self,
+        chain_id: int,
+        rows: Mapping[str, Sequence[Row]],
+        headers: Sequence[Header],
+        *,
+        block_number: int,
+        block_hash: str,
+        head: int,
+        finalized: int,
+    ) -> None:
+        """Store a batch of decoded events with the headers of its recent blocks, and move the cursor to
+        ``block_number``; all or nothing. Headers older than ``finalized`` are pruned."""
+        with self.engine.begin() as conn:
+            for event_name, event_rows in rows.items():
+                if event_rows:
+                    table = EVENT_TABLES[event_name].__table__
+                    conn.execute(self._insert_ignoring_duplicates(table), list(event_rows))  # type: ignore[arg-type]
+            if headers:
+                conn.execute(
+                    self._insert_ignoring_duplicates(Block.__table__),  # type: ignore[arg-type]
+                    [
+                        {
+                            "chain_id": chain_id,
+                            "number": h.number,
+                            "hash": h.hash,
+                            "parent_hash": h.parent_hash,
+                            "timestamp": h.timestamp,
+                        }
+                        for h in headers
+                    ],
+                )
+            conn.execute(delete(Block).where(Block.chain_id == chain_id, Block.number < finalized))
+            self._move_cursor(
+                conn,
+                chain_id,
+                block_number=block_number,
+                block_hash=block_hash,
+                head_block=head,
+                finalized_block=max(finalized, -1),
+            )
+
+    def update_status(self, chain_id: int, *, head: int, finalized: int) -> None:
+        """Record what the indexer last saw of the chain, for the status the API reports."""
+        with self.engine.begin() as conn:
+            self._move_cursor(conn, chain_id, head_block=head, finalized_block=max(finalized, -1))
+
+    def rollback(self, chain_id: int, *, fork_block: int, fork_hash: str | None) -> int:
+        """Delete everything indexed from blocks after ``fork_block`` (the last block both branches share)
+        and move the cursor back to it. Returns the number of event rows deleted."""
+        deleted = 0
+        with self.engine.begin() as conn:
+            for model in EVENT_TABLES.values():
+                result = conn.execute(
+                    delete(model).where(model.chain_id == chain_id, model.block_number > fork_block)
+                )
+                deleted += max(result.rowcount, 0)
+            conn.execute(delete(Block).where(Block.chain_id == chain_id, Block.number > fork_block))
+            conn.execute(
+                update(IndexerCursor)
+                .where(IndexerCursor.chain_id == chain_id)
+                .values(
+                    block_number=fork_block,
+                    block_hash=fork_hash,
+                    reorgs=IndexerCursor.reorgs + 1,
+                    updated_at=_now(),
+                )
+            )
+        return deleted
+
+    def reset(self, chain_id: int) -> None:
+        """Forget everything mirrored from ``chain_id``, cursor included."""
+        with self.engine.begin() as conn:
+            for model in EVENT_TABLES.values():
+                conn.execute(delete(model).where(model.chain_id == chain_id))
+            conn.execute(delete(Block).where(Block.chain_id == chain_id))
+            conn.execute(delete(IndexerCursor).where(IndexerCursor.chain_id == chain_id))
+
+    def _insert_ignoring_duplicates(self, table: Table) -> Insert:
+        if self._dialect == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
+
+    @staticmethod
+    def _move_cursor(conn: Connection, chain_id: int, **values: Any) -> None:
+        conn.execute(
+            update(IndexerCursor)
+            .where(IndexerCursor.chain_id == chain_id)
+            .values(**values, updated_at=_now())
+        )
