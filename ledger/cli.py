@@ -23,8 +23,14 @@ from rich.table import Table
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
-from ledger.deploy import Deployment, deploy, write_deployment
-from ledger.errors import LedgerError
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade
+from ledger.deploy import Deployment, deploy, load_deployment, write_deployment
+from ledger.errors import ChainResetError, LedgerError
+from ledger.indexer.fetch import ChainReader
+from ledger.indexer.progress import RichProgress
+from ledger.indexer.rpc import RpcClient
+from ledger.indexer.runner import Finality, Indexer, IndexerConfig, LedgerSource
 from ledger.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID, LocalNode, NodeKind, start_node
 from ledger.settings import get_settings
 
@@ -185,6 +191,73 @@ def compile_command(
     with console.status("Compiling contracts…"):
         build = compile_contracts(force=force)
     console.print(f"Compiled {len(build.artifacts)} contracts with solc {build.compiler_version}")
+
+
+def _finality(value: str) -> Finality:
+    if value == "finalized":
+        return "finalized"
+    if value.isdigit():
+        return int(value)
+    raise LedgerError(f"--finality must be a number of blocks or 'finalized', not {value!r}")
+
+
+@app.command()
+def index(
+    rpc_url: Annotated[
+        str | None, typer.Option("--rpc-url", help="JSON-RPC endpoint (default: PLEDGELEDGER_RPC_URL)")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Database (default: PLEDGELEDGER_DATABASE_URL)")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Stop at the head instead of following it")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget what was mirrored from this chain and index it again")
+    ] = False,
+    confirmations: Annotated[
+        int | None, typer.Option(min=0, help="Index only blocks with this many blocks on top")
+    ] = None,
+    finality: Annotated[
+        str | None, typer.Option(help="Depth at which blocks are final, or 'finalized' to ask the node")
+    ] = None,
+    poll_interval: Annotated[
+        float | None, typer.Option(min=0.01, help="Seconds between polls once caught up")
+    ] = None,
+) -> None:
+    """Mirror the ledger's events into SQL: backfill with a progress bar, then follow the head."""
+    settings = get_settings()
+    url = rpc_url or settings.rpc_url
+    if not url:
+        raise LedgerError("no node to index: pass --rpc-url or set PLEDGELEDGER_RPC_URL")
+    config = IndexerConfig(
+        confirmations=settings.confirmations if confirmations is None else confirmations,
+        finality=_finality(finality) if finality is not None else settings.finality,
+        poll_interval=settings.poll_interval if poll_interval is None else poll_interval,
+    )
+    engine = make_engine(database_url or settings.database_url)
+    try:
+        upgrade(engine)
+        with RpcClient(url, give_up_after=settings.rpc_give_up_after) as rpc:
+            reader = ChainReader(rpc, "")
+            chain_id = reader.chain_id()
+            deployment = load_deployment(settings.deployments_dir, chain_id)
+            genesis = reader.header(0)
+            if genesis is not None and deployment.genesis_hash != genesis.hash:
+                raise ChainResetError(
+                    f"the deployment file for chain {chain_id} was written for an earlier chain (its genesis "
+                    "differs from the node's): the node was restarted; run `pledgeledger deploy` first"
+                )
+            source = LedgerSource(deployment.ledger, deployment.block_number, _compile()["PledgeLedger"].abi)
+            progress = RichProgress(console)
+            try:
+                cursor = Indexer(rpc, engine, source, config, observer=progress).run(once=once, reset=reset)
+            finally:
+                progress.close()
+        console.print(
+            f"Chain {cursor.chain_id}: mirrored up to block {cursor.block_number} (head {cursor.head_block}, "
+            f"lag {cursor.lag})"
+        )
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

@@ -2,10 +2,12 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.db.engine import DEFAULT_DATABASE_URL
 from ledger.paths import DEFAULT_BUILD_DIR
 
 #: The mnemonic of Anvil's and Hardhat's public development accounts. Ganache is started with the same
@@ -23,6 +25,17 @@ class Settings(BaseSettings):
     deployments_dir: Path = Field(default=Path("deployments"), description="Where deployment files go")
     dev_mnemonic: str = Field(default=DEV_MNEMONIC, description="Mnemonic of the local chain's accounts")
     node_start_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for a local chain")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL: sqlite:///file.db or postgresql://…"
+    )
+    confirmations: int = Field(default=0, ge=0, description="Blocks on top before a block is indexed")
+    finality: int | Literal["finalized"] = Field(
+        default=64, description="Depth at which blocks are final, or 'finalized' to ask the node"
+    )
+    poll_interval: float = Field(default=1.0, gt=0, description="Seconds between polls of the head")
+    rpc_give_up_after: float = Field(
+        default=600.0, gt=0, description="Seconds without an answer from the node before the indexer stops"
+    )
 
 
 @lru_cache(maxsize=1)

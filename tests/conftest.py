@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from web3 import Web3
 from web3.contract import Contract
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade
+from ledger.db.models import Base
 from ledger.deploy import Deployment, deploy
 from ledger.errors import TransactionFailedError
 from ledger.node import LocalNode, start_node
@@ -190,3 +198,71 @@ def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
             *_session_env.donors,
         ):
             actor.reset_nonce()  # the revert rewound every account's nonce
+
+
+# ─── databases ──────────────────────────────────────────────────────────────────────────────────────
+
+#: The PostgreSQL server the suite may create its own database on (trust auth on this machine).
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PLEDGELEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, migrated, dropped at the end of the session.
+
+    Without a server the PostgreSQL tests are skipped, except under CI, where that is a failure.
+    """
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"pledgeledger_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    url = str(admin.url.set(database=name).render_as_string(hide_password=False))
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pledgeledger.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        engine = make_engine(url)
+        _empty_postgres(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on :func:`database_url`, disposed after the test."""
+    eng = make_engine(database_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
