@@ -150,7 +150,8 @@ def _assert_totals(env: LedgerEnv, engine: Engine, chain_id: int) -> None:
 def busy_life(env: LedgerEnv) -> dict[str, int]:
     """A campaign life touching every event kind: pledges in every token, a failed all-or-nothing round
     refunded by claim and by push, a succeeded round paying a supplier, a revoked supplier, a new manager,
-    an attestation, the auditor's role revoked and granted again, and a second campaign cancelled with a round open. Returns ids by name."""
+    an attestation, the auditor's role revoked and granted again, and a second campaign cancelled with a
+    round open. Returns ids by name."""
     d = env.donors
     c1 = env.create_campaign()
     r1 = env.open_round(c1, goal_usd=1_000_000 * USD, days=2, aon=True)
