@@ -61,7 +61,8 @@ def _uint_sum_default(element: uint_sum, compiler: SQLCompiler, **kw: Any) -> st
 
 @compiles(uint_sum, "sqlite")
 def _uint_sum_sqlite(element: uint_sum, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{SQLITE_UINT_SUM}({compiler.process(element.clauses, **kw)})"
+    # Python's sqlite3 returns NULL for an aggregate over no rows without calling it.
+    return f"COALESCE({SQLITE_UINT_SUM}({compiler.process(element.clauses, **kw)}), '0')"
 
 
 class SqliteUintSum:
