@@ -18,6 +18,7 @@ import typer
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -266,7 +267,8 @@ def main() -> None:
     try:
         app()
     except LedgerError as exc:
-        err_console.print(f"[bold red]Error:[/bold red] {exc}")
+        # One line whatever the terminal's (or log file's) width; the message as written, not as markup.
+        err_console.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         err_console.print("[dim]Stopped.[/dim]")

@@ -2,7 +2,7 @@
 
 Each step reads the head, checks that the block the mirror ends at is still on the chain (comparing
 hashes, not numbers: Anvil's ``anvil_reorg`` replaces the tip at the same height), and stores the next
-range of logs. Blocks newer than the finalized one are stored with their headers, and their logs are
+range of logs. The finalized block and those newer are stored with their headers, and their logs are
 checked against those headers, so that a reorganisation during a fetch is caught before anything is
 written. On a mismatch the mirror is rolled back to the last block both branches share, and indexing
 resumes from there.
@@ -200,9 +200,10 @@ class Indexer:
     def _window_headers(
         self, cursor: CursorState, first: int, last: int, finalized: int, logs: list[RawLog]
     ) -> dict[int, Header]:
-        """Headers of the batch's blocks that may still be reorganised, checked to form one chain with
-        the mirror and to contain the logs fetched."""
-        window_first = max(first, finalized + 1)
+        """Headers of the batch's blocks that may still be reorganised, and of the finalized block (the
+        deepest fork point a reorganisation may have), checked to form one chain with the mirror and to
+        contain the logs fetched."""
+        window_first = max(first, finalized)
         if window_first > last:
             return {}
         found = self.reader.headers(list(range(window_first, last + 1)))
