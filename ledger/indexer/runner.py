@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
 from ledger.indexer.decode import EventDecoder
-from ledger.indexer.fetch import ChainReader, Header, RawLog
+from ledger.indexer.fetch import ChainReader, Header, RangeTooLargeError, RawLog
 from ledger.indexer.lock import indexer_lock
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.store import CursorState, MirrorStore
@@ -41,6 +41,9 @@ class IndexerConfig:
     poll_interval: float = 1.0
     #: Logs wanted per ``eth_getLogs`` request (and so per stored batch).
     target_logs: int = 10_000
+    #: Error answers from the node tolerated in a row before the indexer stops (transport failures are
+    #: retried separately, by the RPC client).
+    rpc_error_retries: int = 5
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,26 @@ class Indexer:
             if self.observer:
                 self.observer.started(cursor, self._head().number)
             caught_up = False
+            failures = 0
             while not stop.is_set():
-                if self.step():
+                try:
+                    progressed = self.step()
+                except RangeTooLargeError:
+                    raise
+                except RpcError as exc:
+                    # A node may answer an error for a moment (a block not found mid-reorg, an overloaded
+                    # provider): back off and try the step again, but not forever.
+                    failures += 1
+                    if failures > self.config.rpc_error_retries:
+                        raise
+                    delay = min(0.2 * 2**failures, 10.0)
+                    log.warning(
+                        "%s; retrying in %.1f s (%d/%d)", exc, delay, failures, self.config.rpc_error_retries
+                    )
+                    stop.wait(delay)
+                    continue
+                failures = 0
+                if progressed:
                     caught_up = False
                     continue
                 if not caught_up and self.observer:
