@@ -1,9 +1,12 @@
 """Decode: raw logs into table rows, straight from the contract's ABI with eth-abi.
 
-Logs of one event kind are decoded together: their data fields are concatenated and, when every
-non-indexed parameter has a static ABI type (true of all but two of the ledger's events), decoded by one
-``eth_abi.decode`` call over the repeated type list, which is exactly the encoding of the concatenation.
-Rows are plain dicts keyed by column name (the parameter's name in snake case), ready for a bulk insert.
+Logs of one event kind are decoded together, column by column: one parameter of every log at a time.
+When every non-indexed parameter has a static ABI type (true of all but two of the ledger's events), its
+data word sits at the same offset in every log. The words of a column are deduplicated (campaign and round
+ids, donors, tokens and prices repeat from log to log) and the distinct ones decoded by one
+``eth_abi.decode`` call as an array of the parameter's type, whose encoding is exactly their concatenation
+behind a two-word head. Other events are decoded log by log. Rows are plain dicts keyed by column name (the
+parameter's name in snake case), ready for a bulk insert.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.address import to_checksum_address
 
 from ledger.indexer.fetch import RawLog
+from ledger.indexer.gcpause import gc_paused
 
 Row = dict[str, Any]
 
@@ -82,6 +86,37 @@ def _convert(abi_type: str, value: Any) -> Any:
     return value
 
 
+#: The head of an ABI-encoded dynamic array as the only value of a tuple: the offset of its data (32 bytes
+#: on); the array's length follows, then its items.
+_ARRAY_OFFSET = (32).to_bytes(32, "big")
+
+
+def _decode_words(abi_type: str, words: Sequence[str]) -> list[Any]:
+    """Decode 32-byte words (``0x`` + 64 hex digits, as logs carry them) of one static ABI type, converted
+    for SQL, with one ``eth_abi.decode`` call: the words are the items of a ``T[]`` array, so prefixed with
+    its offset and length they are its exact encoding. (A ``T[]`` rather than a tuple ``(T, T, …)`` or a
+    ``T[k]``: eth-abi decodes the static items of those twice, and caches a decoder per length.)"""
+    blob = b"".join(
+        (_ARRAY_OFFSET, len(words).to_bytes(32, "big"), bytes.fromhex("".join([w[2:] for w in words])))
+    )
+    values = abi_decode([f"{abi_type}[]"], blob)[0]
+    if abi_type == "address":
+        return [checksum(v) for v in values]
+    if abi_type.startswith("bytes"):  # bytesN: static
+        return ["0x" + v.hex() for v in values]
+    return list(values)
+
+
+def _decode_column(abi_type: str, words: Sequence[str]) -> list[Any]:
+    """One parameter of many logs, each distinct word decoded once: ids, donors, tokens and prices repeat
+    across the logs of a batch, so most columns cost a dictionary lookup per log."""
+    distinct = list(dict.fromkeys(words))
+    if any(len(word) != 66 or word[:2] != "0x" for word in distinct):
+        raise ValueError(f"malformed {abi_type} word in a log: expected 0x and 64 hex digits")
+    value_of = dict(zip(distinct, _decode_words(abi_type, distinct), strict=True))
+    return [value_of[word] for word in words]
+
+
 class EventDecoder:
     """Decodes the logs of one contract into rows per event name."""
 
@@ -105,51 +140,60 @@ class EventDecoder:
                 groups[topics[0]].append(raw)
             else:
                 self.unknown += 1
-        return {
-            self.specs[topic].name: self._decode_group(self.specs[topic], group, timestamps)
-            for topic, group in groups.items()
-        }
+        with gc_paused():
+            return {
+                self.specs[topic].name: self._decode_group(self.specs[topic], group, timestamps)
+                for topic, group in groups.items()
+            }
 
     def _decode_group(self, spec: EventSpec, logs: list[RawLog], timestamps: dict[int, int]) -> list[Row]:
-        rows = [self._meta(raw, timestamps) for raw in logs]
+        names: list[str] = list(_META_COLUMNS)
+        columns: list[Sequence[Any]] = list(self._meta_columns(logs, timestamps))
         # Indexed parameters: each topic position, all logs at once.
         for position, (column, abi_type) in enumerate(spec.indexed, start=1):
+            words = [raw["topics"][position] for raw in logs]
+            names.append(column)
             if parse_abi_type(abi_type).is_dynamic:  # only its hash is logged
-                for row, raw in zip(rows, logs, strict=True):
-                    row[column] = raw["topics"][position]
-                continue
-            blob = b"".join(bytes.fromhex(raw["topics"][position][2:]) for raw in logs)
-            values = abi_decode([abi_type] * len(logs), blob)
-            for row, value in zip(rows, values, strict=True):
-                row[column] = _convert(abi_type, value)
-        # Data: in one call for static layouts, log by log otherwise.
-        types = [t for _, t in spec.data]
-        if not types:
-            return rows
+                columns.append(words)
+            else:
+                columns.append(_decode_column(abi_type, words))
+        # Data: column by column for static layouts, log by log otherwise.
         # A log whose data is not exactly one word per parameter (not emitted by this ABI's contract) would
-        # shift every later log of a joint decode; such a group is decoded log by log instead.
-        width = len(types)
+        # shift every later word of a joint decode; such a group is decoded log by log instead.
+        width = len(spec.data)
+        names.extend(column for column, _ in spec.data)
         if spec.static_data and all(len(raw["data"]) == 2 + 64 * width for raw in logs):
-            blob = b"".join(bytes.fromhex(raw["data"][2:]) for raw in logs)
-            flat = abi_decode(types * len(logs), blob)
-            decoded: list[Sequence[Any]] = [flat[i : i + width] for i in range(0, len(flat), width)]
-        else:
+            for i, (_, abi_type) in enumerate(spec.data):
+                lo = 2 + 64 * i
+                columns.append(_decode_column(abi_type, ["0x" + raw["data"][lo : lo + 64] for raw in logs]))
+        elif width:
+            types = [t for _, t in spec.data]
             decoded = [abi_decode(types, bytes.fromhex(raw["data"][2:])) for raw in logs]
-        for row, params in zip(rows, decoded, strict=True):
-            for (column, abi_type), value in zip(spec.data, params, strict=True):
-                row[column] = _convert(abi_type, value)
-        return rows
+            for i, abi_type in enumerate(types):
+                columns.append([_convert(abi_type, params[i]) for params in decoded])
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
-    def _meta(self, raw: RawLog, timestamps: dict[int, int]) -> Row:
-        number = int(raw["blockNumber"], 16)
-        stamp = raw.get("blockTimestamp")
-        return {
-            "chain_id": self.chain_id,
-            "contract": checksum(raw["address"]),
-            "block_number": number,
-            "block_hash": raw["blockHash"],
-            "block_timestamp": int(stamp, 16) if stamp else timestamps[number],
-            "tx_hash": raw["transactionHash"],
-            "tx_index": int(raw["transactionIndex"], 16),
-            "log_index": int(raw["logIndex"], 16),
-        }
+    def _meta_columns(self, logs: list[RawLog], timestamps: dict[int, int]) -> Iterable[Sequence[Any]]:
+        """The columns every row has, in the order of :data:`_META_COLUMNS`."""
+        blocks = [int(raw["blockNumber"], 16) for raw in logs]
+        stamps = [raw.get("blockTimestamp") for raw in logs]
+        yield [self.chain_id] * len(logs)
+        yield [checksum(raw["address"]) for raw in logs]
+        yield blocks
+        yield [raw["blockHash"] for raw in logs]
+        yield [int(s, 16) if s else timestamps[n] for s, n in zip(stamps, blocks, strict=True)]
+        yield [raw["transactionHash"] for raw in logs]
+        yield [int(raw["transactionIndex"], 16) for raw in logs]
+        yield [int(raw["logIndex"], 16) for raw in logs]
+
+
+_META_COLUMNS = (
+    "chain_id",
+    "contract",
+    "block_number",
+    "block_hash",
+    "block_timestamp",
+    "tx_hash",
+    "tx_index",
+    "log_index",
+)

@@ -1,8 +1,10 @@
 """Fetch: the ledger's raw logs over block ranges that adapt to the node, and block headers.
 
-The range grows while answers are small and shrinks when the node says a range holds too many results,
-times out, or an answer is far larger than wanted, so that one request carries about ``target_logs``
-logs whatever the density of events.
+The range starts small, grows while answers are small and shrinks when the node says a range holds too many
+results, times out, or an answer is far larger than wanted, so that one request carries about
+``target_logs`` logs whatever the density of events. An answer larger than ``max_response_bytes`` is dropped
+unread and asked for again in halves, so that memory stays bounded even when a dense stretch of the chain
+follows a sparse one (the range then is much too wide for it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from ledger.errors import RpcError
-from ledger.indexer.rpc import RpcClient, RpcTimeoutError
+from ledger.indexer.rpc import ResponseTooLargeError, RpcClient, RpcTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,11 @@ TOO_LARGE = re.compile(
     re.IGNORECASE,
 )
 TOO_LARGE_CODES = frozenset({-32005})
+
+#: Bytes of JSON allowed per wanted log before an answer is dropped unread (a ledger log is about 1 kB),
+#: and the least allowed whatever ``target_logs``.
+BYTES_PER_LOG = 2_048
+MIN_RESPONSE_BYTES = 4 << 20
 
 
 class RawLog(TypedDict, total=False):
@@ -75,14 +82,16 @@ class ChainReader:
         address: str,
         *,
         target_logs: int = 10_000,
-        initial_span: int = 2_000,
+        initial_span: int = 100,
         max_span: int = 1_000_000,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.rpc = rpc
         self.address = address
         self.target_logs = target_logs
         self.span = initial_span
         self.max_span = max_span
+        self.max_response_bytes = max_response_bytes or max(MIN_RESPONSE_BYTES, BYTES_PER_LOG * target_logs)
 
     # ─── headers ───────────────────────────────────────────────────────────────────────────────────
 
@@ -115,7 +124,10 @@ class ChainReader:
         while True:
             end = min(last, first + self.span - 1)
             try:
-                logs = self.logs(first, end)
+                logs = self.logs(first, end, max_bytes=None if end == first else self.max_response_bytes)
+            except ResponseTooLargeError as exc:
+                self._shrink(first, end, str(exc))
+                continue
             except RpcTimeoutError:
                 self._shrink(first, end, "timed out")
                 continue
@@ -131,12 +143,14 @@ class ChainReader:
                 self.span = min(self.max_span, self.span * 2)
             return end, logs
 
-    def logs(self, first: int, last: int) -> list[RawLog]:
-        answer = self.rpc.call(
-            "eth_getLogs",
-            [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}],
-            retry_timeouts=False,
-        )
+    def logs(self, first: int, last: int, *, max_bytes: int | None = None) -> list[RawLog]:
+        """The contract's logs in blocks ``first`` to ``last``; with ``max_bytes``, a larger answer raises
+        :class:`~ledger.indexer.rpc.ResponseTooLargeError` instead of being read."""
+        params = [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}]
+        if max_bytes is None:
+            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=False)
+        else:
+            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=False, max_bytes=max_bytes)
         if not isinstance(answer, list):
             raise RpcError("eth_getLogs: the node's answer is not a list")
         return answer

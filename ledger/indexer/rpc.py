@@ -17,8 +17,10 @@ from typing import Any
 
 import orjson
 import requests
+from requests.exceptions import ChunkedEncodingError
 
 from ledger.errors import ChainConnectionError, RpcError
+from ledger.indexer.gcpause import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,10 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 class RpcTimeoutError(ChainConnectionError, TimeoutError):
     """The node took longer than the request timeout (e.g. an ``eth_getLogs`` range that is too large)."""
+
+
+class ResponseTooLargeError(RpcError):
+    """The node's answer is larger than the caller would hold in memory; it was dropped unread."""
 
 
 class RpcClient:
@@ -59,13 +65,23 @@ class RpcClient:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def call(self, method: str, params: Sequence[Any] = (), *, retry_timeouts: bool = True) -> Any:
+    def call(
+        self,
+        method: str,
+        params: Sequence[Any] = (),
+        *,
+        retry_timeouts: bool = True,
+        max_bytes: int | None = None,
+    ) -> Any:
         """One call's ``result``; with ``retry_timeouts=False`` a timeout raises :class:`RpcTimeoutError`
-        at once, so that the caller can ask for less."""
+        at once, so that the caller can ask for less. An answer of more than ``max_bytes`` bytes is not
+        read: :class:`ResponseTooLargeError` says to ask for less (memory stays bounded whatever the node
+        sends)."""
         request_id = next(self._ids)
         answer = self._post(
             {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)},
             retry_timeouts=retry_timeouts,
+            max_bytes=max_bytes,
         )
         if not isinstance(answer, dict):
             raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
@@ -88,27 +104,35 @@ class RpcClient:
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
         return [_result(method, by_id.get(first + i, {})) for i, (method, _) in enumerate(calls)]
 
-    def _post(self, payload: object, *, retry_timeouts: bool) -> Any:
+    def _post(self, payload: object, *, retry_timeouts: bool, max_bytes: int | None = None) -> Any:
         body = orjson.dumps(payload)
         started = time.monotonic()
         delay = self.backoff[0]
         while True:
             try:
                 response = self._session.post(
-                    self.url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout
+                    self.url,
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=self.timeout,
+                    stream=max_bytes is not None,
                 )
                 if response.status_code not in RETRY_STATUSES:
-                    if response.status_code >= 400 and not response.content.lstrip().startswith((b"{", b"[")):
+                    content = response.content if max_bytes is None else _read_at_most(response, max_bytes)
+                    if response.status_code >= 400 and not content.lstrip().startswith((b"{", b"[")):
                         raise RpcError(
-                            f"the node answered HTTP {response.status_code}: {response.text[:200]}"
+                            f"the node answered HTTP {response.status_code}: "
+                            f"{content[:200].decode(errors='replace')}"
                         )
-                    return orjson.loads(response.content)
+                    with gc_paused():
+                        return orjson.loads(content)
+                response.close()
                 problem = f"HTTP {response.status_code}"
             except requests.Timeout as exc:
                 if not retry_timeouts:
                     raise RpcTimeoutError(f"no answer from {self.url} within {self.timeout:g} s") from exc
                 problem = "timed out"
-            except (requests.ConnectionError, orjson.JSONDecodeError) as exc:
+            except (requests.ConnectionError, ChunkedEncodingError, orjson.JSONDecodeError) as exc:
                 problem = f"{type(exc).__name__}"
             waited = time.monotonic() - started
             if waited + delay > self.give_up_after:
@@ -120,6 +144,28 @@ class RpcClient:
                 self.on_retry(problem, delay)
             time.sleep(delay)
             delay = min(delay * 2, self.backoff[1])
+
+
+def _read_at_most(response: requests.Response, max_bytes: int) -> bytes:
+    """The body of a streamed response, or :class:`ResponseTooLargeError` as soon as it is known to exceed
+    ``max_bytes`` (from its Content-Length, or while reading); the connection is then dropped."""
+    declared = response.headers.get("Content-Length", "")
+    too_large = declared.isdigit() and int(declared) > max_bytes
+    chunks: list[bytes] = []
+    size = 0
+    if not too_large:
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                too_large = True
+                break
+            chunks.append(chunk)
+    if too_large:
+        response.close()
+        raise ResponseTooLargeError(
+            f"response size exceeds the limit of {max_bytes:,} bytes ({declared or 'more'} bytes sent)"
+        )
+    return b"".join(chunks)
 
 
 def _result(method: str, answer: dict[str, Any]) -> Any:

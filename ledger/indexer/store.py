@@ -4,6 +4,11 @@ Writes are idempotent (``ON CONFLICT DO NOTHING`` on ``(chain_id, tx_hash, log_i
 replayed after a crash, or indexed again from an older cursor, changes nothing; and because the cursor
 moves in the same transaction as the rows, a process killed at any point leaves the mirror at a batch
 boundary. A reorganisation is undone by :meth:`MirrorStore.rollback`, also in one transaction.
+
+Event rows take the fast path of each backend, inside the batch's transaction: on SQLite one
+``executemany`` of plain tuples through the driver (the only conversion, uint256 to its decimal string,
+done column by column); on PostgreSQL a ``COPY`` into a temporary staging table, then one
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the mirror table.
 """
 
 from __future__ import annotations
@@ -11,14 +16,33 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, delete, insert, select, update
+from psycopg import sql as pg
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Engine,
+    Insert,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.db.models import EVENT_TABLES, Block, IndexerCursor
+from ledger.db.types import Uint256
 from ledger.indexer.decode import Row
 from ledger.indexer.fetch import Header
+from ledger.indexer.gcpause import gc_paused
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ class MirrorStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
+        self._sqlite_statements: dict[tuple[str, tuple[str, ...]], str] = {}
 
     # ─── reading ───────────────────────────────────────────────────────────────────────────────────
 
@@ -110,11 +135,10 @@ class MirrorStore:
     ) -> None:
         """Store a batch of decoded events with the headers of its recent blocks, and move the cursor to
         ``block_number``; all or nothing. Headers older than ``finalized`` are pruned."""
-        with self.engine.begin() as conn:
+        with gc_paused(), self.engine.begin() as conn:
             for event_name, event_rows in rows.items():
                 if event_rows:
-                    table = EVENT_TABLES[event_name].__table__
-                    conn.execute(self._insert_ignoring_duplicates(table), list(event_rows))  # type: ignore[arg-type]
+                    self._insert_events(conn, EVENT_TABLES[event_name].__table__, event_rows)  # type: ignore[arg-type]
             if headers:
                 conn.execute(
                     self._insert_ignoring_duplicates(Block.__table__),  # type: ignore[arg-type]
@@ -175,6 +199,72 @@ class MirrorStore:
             conn.execute(delete(Block).where(Block.chain_id == chain_id))
             conn.execute(delete(IndexerCursor).where(IndexerCursor.chain_id == chain_id))
 
+    # ─── bulk inserts ──────────────────────────────────────────────────────────────────────────────────
+
+    def _insert_events(self, conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+        """Insert rows that all have the same keys, skipping those already stored."""
+        names = [c.name for c in table.columns if c.name in rows[0]]
+        plain = _plain_columns(table, names)
+        if plain is None or self._dialect not in ("sqlite", "postgresql"):
+            conn.execute(self._insert_ignoring_duplicates(table), list(rows))
+            return
+        if len(names) == 1:  # itemgetter of one name gives values, not tuples
+            params: list[tuple[Any, ...]] = [(row[names[0]],) for row in rows]
+        else:
+            params = list(map(itemgetter(*names), rows))
+        if self._dialect == "postgresql":
+            self._postgres_copy(conn, table, names, params)
+            return
+        if any(plain):  # SQLite keeps a uint256 as its decimal string (see ledger.db.types.Uint256)
+            columns: list[Sequence[Any]] = list(zip(*params, strict=True))
+            for i, is_uint in enumerate(plain):
+                if is_uint:
+                    columns[i] = [None if v is None else str(v) for v in columns[i]]
+            params = list(zip(*columns, strict=True))
+        self._sqlite_insert(conn, table, names, params)
+
+    def _sqlite_insert(
+        self, conn: Connection, table: Table, names: list[str], params: list[tuple[Any, ...]]
+    ) -> None:
+        key = (table.name, tuple(names))
+        sql = self._sqlite_statements.get(key)
+        if sql is None:  # SQLAlchemy's own INSERT … ON CONFLICT DO NOTHING, with positional parameters
+            statement = sqlite.insert(table).on_conflict_do_nothing()
+            sql = self._sqlite_statements[key] = str(
+                statement.compile(dialect=conn.dialect, column_keys=names)
+            )
+        conn.exec_driver_sql(sql, params)
+
+    @staticmethod
+    def _postgres_copy(
+        conn: Connection, table: Table, names: list[str], params: list[tuple[Any, ...]]
+    ) -> None:
+        """COPY into a temporary staging table, then move what is new. The staging table is emptied at commit
+        (or rollback); :meth:`write_batch` stages each table once per transaction."""
+        target, stage = pg.Identifier(table.name), pg.Identifier(f"_stage_{table.name}")
+        columns = pg.SQL(", ").join(pg.Identifier(n) for n in names)
+        order = [pg.Identifier(n) for n in ("block_number", "log_index") if n in names]
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute(
+                pg.SQL(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
+                    "AS SELECT {columns} FROM {target} WITH NO DATA"
+                ).format(stage=stage, columns=columns, target=target)
+            )
+            with cursor.copy(
+                pg.SQL("COPY {stage} ({columns}) FROM STDIN").format(stage=stage, columns=columns)
+            ) as copy:
+                for row in params:
+                    copy.write_row(row)
+            move = pg.SQL("INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}").format(
+                target=target, columns=columns, stage=stage
+            )
+            if order:  # ids in chain order
+                move += pg.SQL(" ORDER BY {}").format(pg.SQL(", ").join(order))
+            cursor.execute(move + pg.SQL(" ON CONFLICT DO NOTHING"))
+
     def _insert_ignoring_duplicates(self, table: Table) -> Insert:
         if self._dialect == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
@@ -187,3 +277,21 @@ class MirrorStore:
             .where(IndexerCursor.chain_id == chain_id)
             .values(**values, updated_at=_now())
         )
+
+
+#: Column types whose Python values the drivers take as they are (uint256 aside, see :func:`_plain_columns`).
+_PLAIN_TYPES = (BigInteger, Integer, SmallInteger, String, Text, Boolean)
+
+
+def _plain_columns(table: Table, names: Sequence[str]) -> list[bool] | None:
+    """For each column, whether it is a :class:`Uint256`; None if a column needs SQLAlchemy's own binding."""
+    kinds: list[bool] = []
+    for name in names:
+        column_type = table.columns[name].type
+        if isinstance(column_type, Uint256):
+            kinds.append(True)
+        elif isinstance(column_type, _PLAIN_TYPES):
+            kinds.append(False)
+        else:
+            return None
+    return kinds
