@@ -223,6 +223,14 @@ def index(
     poll_interval: Annotated[
         float | None, typer.Option(min=0.01, help="Seconds between polls once caught up")
     ] = None,
+    batch_logs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Logs wanted per eth_getLogs request and per stored batch (default: "
+            "PLEDGELEDGER_INDEX_BATCH_LOGS, else 10000); smaller batches commit more often",
+        ),
+    ] = None,
 ) -> None:
     """Mirror the ledger's events into SQL: backfill with a progress bar, then follow the head."""
     settings = get_settings()
@@ -233,6 +241,7 @@ def index(
         confirmations=settings.confirmations if confirmations is None else confirmations,
         finality=_finality(finality) if finality is not None else settings.finality,
         poll_interval=settings.poll_interval if poll_interval is None else poll_interval,
+        target_logs=settings.index_batch_logs if batch_logs is None else batch_logs,
     )
     engine = make_engine(database_url or settings.database_url)
     try:

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default=64, description="Depth at which blocks are final, or 'finalized' to ask the node"
     )
     poll_interval: float = Field(default=1.0, gt=0, description="Seconds between polls of the head")
+    index_batch_logs: int = Field(
+        default=10_000,
+        gt=0,
+        description="Logs wanted per eth_getLogs request and per batch the indexer stores",
+    )
     rpc_give_up_after: float = Field(
         default=600.0, gt=0, description="Seconds without an answer from the node before the indexer stops"
     )

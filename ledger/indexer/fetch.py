@@ -129,8 +129,12 @@ class ChainReader:
                 self._shrink(first, end, str(exc))
                 continue
             except RpcTimeoutError:
-                self._shrink(first, end, "timed out")
-                continue
+                if end > first:
+                    self._shrink(first, end, "timed out")
+                    continue
+                # One block cannot be asked for in parts: no answer for it means a node that is down or
+                # frozen, not overloaded. Wait for it as for any other call (until give_up_after).
+                logs = self.logs(first, end, retry_timeouts=True)
             except RpcError as exc:
                 if exc.code in TOO_LARGE_CODES or TOO_LARGE.search(str(exc)):
                     self._shrink(first, end, str(exc))
@@ -143,14 +147,17 @@ class ChainReader:
                 self.span = min(self.max_span, self.span * 2)
             return end, logs
 
-    def logs(self, first: int, last: int, *, max_bytes: int | None = None) -> list[RawLog]:
+    def logs(
+        self, first: int, last: int, *, max_bytes: int | None = None, retry_timeouts: bool = False
+    ) -> list[RawLog]:
         """The contract's logs in blocks ``first`` to ``last``; with ``max_bytes``, a larger answer raises
-        :class:`~ledger.indexer.rpc.ResponseTooLargeError` instead of being read."""
+        :class:`~ledger.indexer.rpc.ResponseTooLargeError` instead of being read. A timeout raises
+        :class:`~ledger.indexer.rpc.RpcTimeoutError` at once, unless ``retry_timeouts``."""
         params = [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}]
         if max_bytes is None:
-            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=False)
+            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=retry_timeouts)
         else:
-            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=False, max_bytes=max_bytes)
+            answer = self.rpc.call("eth_getLogs", params, retry_timeouts=retry_timeouts, max_bytes=max_bytes)
         if not isinstance(answer, list):
             raise RpcError("eth_getLogs: the node's answer is not a list")
         return answer

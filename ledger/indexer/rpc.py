@@ -128,6 +128,10 @@ class RpcClient:
                         return orjson.loads(content)
                 response.close()
                 problem = f"HTTP {response.status_code}"
+            except requests.ConnectTimeout:
+                # No connection at all (a host that drops packets): the node is unreachable, which says
+                # nothing about the request, so it is never the caller's cue to ask for less.
+                problem = "connect timed out"
             except requests.Timeout as exc:
                 if not retry_timeouts:
                     raise RpcTimeoutError(f"no answer from {self.url} within {self.timeout:g} s") from exc
