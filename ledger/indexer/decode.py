@@ -92,13 +92,11 @@ _ARRAY_OFFSET = (32).to_bytes(32, "big")
 
 
 def _decode_words(abi_type: str, words: Sequence[str]) -> list[Any]:
-    """Decode 32-byte words (``0x`` + 64 hex digits, as logs carry them) of one static ABI type, converted
-    for SQL, with one ``eth_abi.decode`` call: the words are the items of a ``T[]`` array, so prefixed with
-    its offset and length they are its exact encoding. (A ``T[]`` rather than a tuple ``(T, T, …)`` or a
-    ``T[k]``: eth-abi decodes the static items of those twice, and caches a decoder per length.)"""
-    blob = b"".join(
-        (_ARRAY_OFFSET, len(words).to_bytes(32, "big"), bytes.fromhex("".join([w[2:] for w in words])))
-    )
+    """Decode 32-byte words (64 hex digits) of one static ABI type, converted for SQL, with one
+    ``eth_abi.decode`` call: the words are the items of a ``T[]`` array, so prefixed with its offset and
+    length they are its exact encoding. (A ``T[]`` rather than a tuple ``(T, T, …)`` or a ``T[k]``: eth-abi
+    decodes the static items of those twice, and caches a decoder per length.)"""
+    blob = b"".join((_ARRAY_OFFSET, len(words).to_bytes(32, "big"), bytes.fromhex("".join(words))))
     values = abi_decode([f"{abi_type}[]"], blob)[0]
     if abi_type == "address":
         return [checksum(v) for v in values]
@@ -107,13 +105,16 @@ def _decode_words(abi_type: str, words: Sequence[str]) -> list[Any]:
     return list(values)
 
 
-def _decode_column(abi_type: str, words: Sequence[str]) -> list[Any]:
-    """One parameter of many logs, each distinct word decoded once: ids, donors, tokens and prices repeat
-    across the logs of a batch, so most columns cost a dictionary lookup per log."""
+def _decode_column(abi_type: str, words: Sequence[str], *, prefixed: bool) -> list[Any]:
+    """One parameter of many logs, given as 32-byte words of 64 hex digits (after ``0x`` if ``prefixed``),
+    each distinct word decoded once: ids, donors, tokens and prices repeat across the logs of a batch, so
+    most columns cost a dictionary lookup per log."""
     distinct = list(dict.fromkeys(words))
-    if any(len(word) != 66 or word[:2] != "0x" for word in distinct):
-        raise ValueError(f"malformed {abi_type} word in a log: expected 0x and 64 hex digits")
-    value_of = dict(zip(distinct, _decode_words(abi_type, distinct), strict=True))
+    skip = 2 if prefixed else 0
+    if any(len(word) != 64 + skip or word[:skip] != "0x"[:skip] for word in distinct):
+        raise ValueError(f"malformed {abi_type} word in a log: expected 64 hex digits")
+    digits = [word[skip:] for word in distinct] if skip else distinct
+    value_of = dict(zip(distinct, _decode_words(abi_type, digits), strict=True))
     return [value_of[word] for word in words]
 
 
@@ -156,7 +157,7 @@ class EventDecoder:
             if parse_abi_type(abi_type).is_dynamic:  # only its hash is logged
                 columns.append(words)
             else:
-                columns.append(_decode_column(abi_type, words))
+                columns.append(_decode_column(abi_type, words, prefixed=True))
         # Data: column by column for static layouts, log by log otherwise.
         # A log whose data is not exactly one word per parameter (not emitted by this ABI's contract) would
         # shift every later word of a joint decode; such a group is decoded log by log instead.
@@ -165,13 +166,15 @@ class EventDecoder:
         if spec.static_data and all(len(raw["data"]) == 2 + 64 * width for raw in logs):
             for i, (_, abi_type) in enumerate(spec.data):
                 lo = 2 + 64 * i
-                columns.append(_decode_column(abi_type, ["0x" + raw["data"][lo : lo + 64] for raw in logs]))
+                words = [raw["data"][lo : lo + 64] for raw in logs]
+                columns.append(_decode_column(abi_type, words, prefixed=False))
         elif width:
             types = [t for _, t in spec.data]
             decoded = [abi_decode(types, bytes.fromhex(raw["data"][2:])) for raw in logs]
             for i, abi_type in enumerate(types):
                 columns.append([_convert(abi_type, params[i]) for params in decoded])
-        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        # Every column has one value per log, by construction: zip's length checks would only cost time.
+        return [dict(zip(names, values)) for values in zip(*columns)]  # noqa: B905
 
     def _meta_columns(self, logs: list[RawLog], timestamps: dict[int, int]) -> Iterable[Sequence[Any]]:
         """The columns every row has, in the order of :data:`_META_COLUMNS`."""

@@ -87,6 +87,34 @@ class RpcClient:
             raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
         return _result(method, answer)
 
+    def call_once(self, method: str, params: Sequence[Any] = (), *, max_bytes: int | None = None) -> Any:
+        """One attempt at one call: no retry, no backoff, no ``on_retry``. A transport failure raises
+        :class:`~ledger.errors.ChainConnectionError`, an answer larger than ``max_bytes``
+        :class:`ResponseTooLargeError`. For work done ahead on the side (see
+        :class:`~ledger.indexer.fetch.ChainReader`), done again the ordinary way if it fails."""
+        return parse_answer(method, self.post_once(method, params, max_bytes=max_bytes))
+
+    def post_once(self, method: str, params: Sequence[Any] = (), *, max_bytes: int | None = None) -> bytes:
+        """As :meth:`call_once`, but the answer's body unparsed (see :func:`parse_answer`): a thread that
+        only waits for the node and reads bytes leaves the interpreter to the others."""
+        body = orjson.dumps(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+        )
+        try:
+            response = self._session.post(
+                self.url,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout,
+                stream=max_bytes is not None,
+            )
+            if response.status_code >= 400:
+                response.close()
+                raise ChainConnectionError(f"{method}: the node answered HTTP {response.status_code}")
+            return response.content if max_bytes is None else _read_at_most(response, max_bytes)
+        except (requests.RequestException, OSError) as exc:
+            raise ChainConnectionError(f"{method}: {type(exc).__name__} from {self.url}") from exc
+
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """The results of several calls sent in one HTTP request, in the order given."""
         if not calls:
@@ -170,6 +198,18 @@ def _read_at_most(response: requests.Response, max_bytes: int) -> bytes:
             f"response size exceeds the limit of {max_bytes:,} bytes ({declared or 'more'} bytes sent)"
         )
     return b"".join(chunks)
+
+
+def parse_answer(method: str, body: bytes) -> Any:
+    """The ``result`` of a JSON-RPC answer's body; its ``error`` as :class:`~ledger.errors.RpcError`."""
+    try:
+        with gc_paused():
+            answer = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise RpcError(f"{method}: the node's answer is not JSON") from exc
+    if not isinstance(answer, dict):
+        raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
+    return _result(method, answer)
 
 
 def _result(method: str, answer: dict[str, Any]) -> Any:

@@ -13,6 +13,7 @@ done column by column); on PostgreSQL a ``COPY`` into a temporary staging table,
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -215,12 +216,17 @@ class MirrorStore:
         if self._dialect == "postgresql":
             self._postgres_copy(conn, table, names, params)
             return
-        if any(plain):  # SQLite keeps a uint256 as its decimal string (see ledger.db.types.Uint256)
+        # SQLite keeps a uint256 as its decimal string (see ledger.db.types.Uint256). A column whose values
+        # all fit in 64 bits is bound as integers all the same: the column's TEXT affinity makes SQLite store
+        # exactly the decimal string (in C, faster than str() here); other columns are converted.
+        uints = [i for i, is_uint in enumerate(plain) if is_uint]
+        if uints:
             columns: list[Sequence[Any]] = list(zip(*params, strict=True))
-            for i, is_uint in enumerate(plain):
-                if is_uint:
+            wide = [i for i in uints if not _fits_int64(columns[i])]
+            if wide:
+                for i in wide:
                     columns[i] = [None if v is None else str(v) for v in columns[i]]
-            params = list(zip(*columns, strict=True))
+                params = list(zip(*columns, strict=True))
         self._sqlite_insert(conn, table, names, params)
 
     def _sqlite_insert(
@@ -241,7 +247,9 @@ class MirrorStore:
     ) -> None:
         """COPY into a temporary staging table, then move what is new. The staging table is emptied at commit
         (or rollback); :meth:`write_batch` stages each table once per transaction."""
-        target, stage = pg.Identifier(table.name), pg.Identifier(f"_stage_{table.name}")
+        # One staging table per mirror table and set of columns, created on first use in each session.
+        stage_name = f"_stage_{table.name}_{zlib.crc32(','.join(names).encode()):08x}"
+        target, stage = pg.Identifier(table.name), pg.Identifier(stage_name)
         columns = pg.SQL(", ").join(pg.Identifier(n) for n in names)
         order = [pg.Identifier(n) for n in ("block_number", "log_index") if n in names]
         driver = conn.connection.driver_connection
@@ -277,6 +285,17 @@ class MirrorStore:
             .where(IndexerCursor.chain_id == chain_id)
             .values(**values, updated_at=_now())
         )
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _fits_int64(values: Sequence[Any]) -> bool:
+    """Whether every value is an int that SQLite can bind as a 64-bit integer."""
+    try:
+        return bool(_INT64[0] <= min(values) and max(values) <= _INT64[1])
+    except TypeError:  # a None among them
+        return False
 
 
 #: Column types whose Python values the drivers take as they are (uint256 aside, see :func:`_plain_columns`).
