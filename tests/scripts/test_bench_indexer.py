@@ -1,0 +1,31 @@
+"""The indexer benchmark as it is run: a small chain, every measurement, the JSON on the last line."""
+
+import json
+import subprocess
+import sys
+
+from ledger.paths import PROJECT_ROOT
+
+BENCH = PROJECT_ROOT / "scripts" / "bench_indexer.py"
+
+
+def test_bench_indexer_measures_every_path_and_ends_with_the_json_figures() -> None:
+    small = ["--events", "2500", "--per-tx", "500", "--donors", "2", "--naive-events", "300", "--no-postgres"]
+    result = subprocess.run(
+        [sys.executable, str(BENCH), *small, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    # The script checks itself that every run mirrored exactly the events made, with the right amounts.
+    assert figures["events"] == 2500
+    assert figures["naive_events"] == 300
+    for key in ("ceiling_eps", "naive_eps", "sqlite_eps"):
+        assert figures[key] > 0, key
+    assert figures["postgres_eps"] is None
+    assert 0 < figures["peak_rss_mb"] <= 300
+    assert any(line.startswith("(c) indexer → SQLite") for line in lines)
