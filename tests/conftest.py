@@ -180,24 +180,31 @@ def _session_env(anvil: LocalNode, build: Build) -> LedgerEnv:
     return make_env(connect(anvil.rpc_url), build)
 
 
-@pytest.fixture
-def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
-    """The session's deployment, reverted to its initial state after the test."""
-    w3 = _session_env.w3
+@contextlib.contextmanager
+def reverted(ledger_env: LedgerEnv) -> Iterator[LedgerEnv]:
+    """The deployment as it is now, and as it was again after the block (``evm_snapshot``/``evm_revert``)."""
+    w3 = ledger_env.w3
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     try:
-        yield _session_env
+        yield ledger_env
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
         for actor in (
-            _session_env.admin,
-            _session_env.manager,
-            _session_env.auditor,
-            _session_env.supplier,
-            _session_env.outsider,
-            *_session_env.donors,
+            ledger_env.admin,
+            ledger_env.manager,
+            ledger_env.auditor,
+            ledger_env.supplier,
+            ledger_env.outsider,
+            *ledger_env.donors,
         ):
             actor.reset_nonce()  # the revert rewound every account's nonce
+
+
+@pytest.fixture
+def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
+    """The session's deployment, reverted to its initial state after the test."""
+    with reverted(_session_env) as ledger_env:
+        yield ledger_env
 
 
 # ─── databases ──────────────────────────────────────────────────────────────────────────────────────

@@ -9,26 +9,49 @@ are there, and everything else still equals the chain.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from ledger.chain import connect
+from ledger.compiler import Build
 from ledger.db.models import Pledged
 from ledger.errors import ReorgTooDeepError
 from ledger.indexer.fetch import ChainReader, RawLog
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.indexer.store import CursorState, MirrorStore
-from tests.conftest import LedgerEnv
+from ledger.node import start_node
+from tests.conftest import LedgerEnv, make_env, reverted
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
 
 ETH_UNIT = 10**15
 DAI_UNIT = 10**18
 GAS = 400_000
 GWEI = 10**9
+
+
+@pytest.fixture(scope="module")
+def _reorg_chain(build: Build) -> Iterator[LedgerEnv]:
+    """An Anvil of this module's own. On the session's chain, after other modules' snapshots and reverts,
+    Anvil 1.7's ``anvil_reorg`` now and then produced a chain these tests could not rely on (the new
+    branch's pledges absent, contract calls answering nothing); on a chain of their own they are stable."""
+    node = start_node("anvil")
+    try:
+        yield make_env(connect(node.rpc_url), build)
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def env(_reorg_chain: LedgerEnv) -> Iterator[LedgerEnv]:
+    """This module's deployment, reverted after each test."""
+    with reverted(_reorg_chain) as ledger_env:
+        yield ledger_env
+
 
 # ─── helpers ─────────────────────────────────────────────────────────────────────────────────────────
 
