@@ -10,7 +10,8 @@ BENCH = PROJECT_ROOT / "scripts" / "bench_indexer.py"
 
 
 def test_bench_indexer_measures_every_path_and_ends_with_the_json_figures() -> None:
-    small = ["--events", "2500", "--per-tx", "500", "--donors", "2", "--naive-events", "300", "--no-postgres"]
+    small = ["--events", "2500", "--per-tx", "500", "--donors", "2", "--naive-events", "300"]
+    small += ["--rounds", "2", "--no-postgres"]
     result = subprocess.run(
         [sys.executable, str(BENCH), *small, "--json"],
         capture_output=True,
@@ -28,4 +29,6 @@ def test_bench_indexer_measures_every_path_and_ends_with_the_json_figures() -> N
         assert figures[key] > 0, key
     assert figures["postgres_eps"] is None
     assert 0 < figures["peak_rss_mb"] <= 300
+    assert len(figures["rounds"]["sqlite_eps"]) == 2
+    assert figures["sqlite_eps"] == max(figures["rounds"]["sqlite_eps"]), "the best round counts"
     assert any(line.startswith("(c) indexer → SQLite") for line in lines)
