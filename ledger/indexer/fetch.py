@@ -148,6 +148,21 @@ class ChainReader:
     def chain_id(self) -> int:
         return int(self.rpc.call("eth_chainId"), 16)
 
+    def block_logs(self, block_hashes: Sequence[str]) -> list[RawLog]:
+        """The contract's logs in the blocks with these hashes (EIP-234 ``blockHash`` filters), in JSON-RPC
+        batches of at most 100: exactly the logs of those blocks, whatever branch is current now."""
+        found: list[RawLog] = []
+        for start in range(0, len(block_hashes), 100):
+            chunk = block_hashes[start : start + 100]
+            answers = self.rpc.batch(
+                [("eth_getLogs", [{"address": self.address, "blockHash": h}]) for h in chunk]
+            )
+            for answer in answers:
+                if not isinstance(answer, list):
+                    raise RpcError("eth_getLogs: the node's answer is not a list")
+                found.extend(answer)
+        return found
+
     # ─── logs ──────────────────────────────────────────────────────────────────────────────────────
 
     def next_range(self, first: int, last: int) -> tuple[int, list[RawLog]]:

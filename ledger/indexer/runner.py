@@ -193,7 +193,7 @@ class Indexer:
     def _store_next_batch(self, cursor: CursorState, head: Header, finalized: int, target: int) -> None:
         first = cursor.block_number + 1
         last, logs = self.reader.next_range(first, target)
-        window = self._window_headers(cursor, first, last, finalized, logs)
+        window, logs = self._window_headers(cursor, first, last, finalized, logs)
         last_header = window.get(last) or self.reader.header(last)
         if last_header is None:
             raise _ChainMovedError(f"block {last} is gone")
@@ -220,13 +220,19 @@ class Indexer:
 
     def _window_headers(
         self, cursor: CursorState, first: int, last: int, finalized: int, logs: list[RawLog]
-    ) -> dict[int, Header]:
+    ) -> tuple[dict[int, Header], list[RawLog]]:
         """Headers of the batch's blocks that may still be reorganised, and of the finalized block (the
-        deepest fork point a reorganisation may have), checked to form one chain with the mirror and to
-        contain the logs fetched."""
+        deepest fork point a reorganisation may have), checked to form one chain with the mirror; and the
+        batch's logs, those of the unfinalized blocks read again by the headers' hashes.
+
+        Logs fetched by block range before the headers could come from a branch replaced in between, and
+        where that branch had no logs, nothing would tell. Read by block hash, they are exactly the logs of
+        the blocks whose headers are stored; if those blocks are replaced later, the cursor's hash is
+        stale and the next step rolls them back.
+        """
         window_first = max(first, finalized)
         if window_first > last:
-            return {}
+            return {}, logs
         found = self.reader.headers(list(range(window_first, last + 1)))
         headers: dict[int, Header] = {}
         parent = cursor.block_hash if window_first == first else None
@@ -238,11 +244,18 @@ class Indexer:
                 raise _ChainMovedError(f"block {number} does not follow block {number - 1}")
             headers[number] = header
             parent = header.hash
+        unfinal = max(first, finalized + 1)
+        if unfinal <= last:
+            logs = [raw for raw in logs if int(raw["blockNumber"], 16) < unfinal]
+            try:
+                logs += self.reader.block_logs([headers[n].hash for n in range(unfinal, last + 1)])
+            except RpcError as exc:  # a block asked for by hash is no longer known: it was replaced
+                raise _ChainMovedError(f"the logs of blocks {unfinal}-{last}: {exc}") from exc
         for raw in logs:
             number = int(raw["blockNumber"], 16)
             if number in headers and raw["blockHash"] != headers[number].hash:
                 raise _ChainMovedError(f"the logs of block {number} came from another branch")
-        return headers
+        return headers, logs
 
     def _timestamps(self, logs: list[RawLog], window: dict[int, Header]) -> dict[int, int]:
         """Block times for logs that do not carry ``blockTimestamp`` (older nodes, Ganache)."""
