@@ -2,6 +2,9 @@
 
 A started node is always stopped: by the context manager, at interpreter exit, and, on Linux, by
 the kernel if this process dies (the child gets SIGTERM through ``PR_SET_PDEATHSIG``).
+
+``PR_SET_PDEATHSIG`` fires when the *thread* that started the child ends, not only the process: start
+nodes from the main thread, or from a thread that outlives them.
 """
 
 from __future__ import annotations
