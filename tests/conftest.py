@@ -78,6 +78,11 @@ class LedgerEnv:
         """Shorthand for ``ledger.functions``."""
         return self.ledger.functions
 
+    def forget_nonces(self) -> None:
+        """Read every actor's nonce from the node again, after the chain was rewound under them."""
+        for actor in (self.admin, self.manager, self.auditor, self.supplier, self.outsider, *self.donors):
+            actor.reset_nonce()
+
     def token_address(self, symbol: str) -> str:
         return ETH if symbol == "ETH" else self.tokens[symbol].address
 
@@ -189,15 +194,7 @@ def reverted(ledger_env: LedgerEnv) -> Iterator[LedgerEnv]:
         yield ledger_env
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        for actor in (
-            ledger_env.admin,
-            ledger_env.manager,
-            ledger_env.auditor,
-            ledger_env.supplier,
-            ledger_env.outsider,
-            *ledger_env.donors,
-        ):
-            actor.reset_nonce()  # the revert rewound every account's nonce
+        ledger_env.forget_nonces()
 
 
 @pytest.fixture

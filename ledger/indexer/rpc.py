@@ -77,14 +77,7 @@ class RpcClient:
         at once, so that the caller can ask for less. An answer of more than ``max_bytes`` bytes is not
         read: :class:`ResponseTooLargeError` says to ask for less (memory stays bounded whatever the node
         sends)."""
-        request_id = next(self._ids)
-        answer = self._post(
-            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)},
-            retry_timeouts=retry_timeouts,
-            max_bytes=max_bytes,
-        )
-        if not isinstance(answer, dict):
-            raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
+        answer = self._post(self._request(method, params), retry_timeouts=retry_timeouts, max_bytes=max_bytes)
         return _result(method, answer)
 
     def call_once(self, method: str, params: Sequence[Any] = (), *, max_bytes: int | None = None) -> Any:
@@ -97,21 +90,12 @@ class RpcClient:
     def post_once(self, method: str, params: Sequence[Any] = (), *, max_bytes: int | None = None) -> bytes:
         """As :meth:`call_once`, but the answer's body unparsed (see :func:`parse_answer`): a thread that
         only waits for the node and reads bytes leaves the interpreter to the others."""
-        body = orjson.dumps(
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
-        )
         try:
-            response = self._session.post(
-                self.url,
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-                stream=max_bytes is not None,
-            )
+            response = self._send(orjson.dumps(self._request(method, params)), max_bytes)
             if response.status_code >= 400:
                 response.close()
                 raise ChainConnectionError(f"{method}: the node answered HTTP {response.status_code}")
-            return response.content if max_bytes is None else _read_at_most(response, max_bytes)
+            return _read(response, max_bytes)
         except (requests.RequestException, OSError) as exc:
             raise ChainConnectionError(f"{method}: {type(exc).__name__} from {self.url}") from exc
 
@@ -119,18 +103,25 @@ class RpcClient:
         """The results of several calls sent in one HTTP request, in the order given."""
         if not calls:
             return []
-        first = next(self._ids)
-        payload = [
-            {"jsonrpc": "2.0", "id": first + i, "method": method, "params": list(params)}
-            for i, (method, params) in enumerate(calls)
-        ]
-        for _ in range(len(calls) - 1):
-            next(self._ids)
+        payload = [self._request(method, params) for method, params in calls]
         answers = self._post(payload, retry_timeouts=True)
         if not isinstance(answers, list) or len(answers) != len(calls):
             raise RpcError("the node does not answer JSON-RPC batches; use a node that does")
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-        return [_result(method, by_id.get(first + i, {})) for i, (method, _) in enumerate(calls)]
+        return [_result(request["method"], by_id.get(request["id"], {})) for request in payload]
+
+    def _request(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+
+    def _send(self, body: bytes, max_bytes: int | None) -> requests.Response:
+        """One HTTP POST; streamed when the answer's size is capped, so that it can be refused unread."""
+        return self._session.post(
+            self.url,
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=self.timeout,
+            stream=max_bytes is not None,
+        )
 
     def _post(self, payload: object, *, retry_timeouts: bool, max_bytes: int | None = None) -> Any:
         body = orjson.dumps(payload)
@@ -138,15 +129,9 @@ class RpcClient:
         delay = self.backoff[0]
         while True:
             try:
-                response = self._session.post(
-                    self.url,
-                    data=body,
-                    headers={"Content-Type": "application/json"},
-                    timeout=self.timeout,
-                    stream=max_bytes is not None,
-                )
+                response = self._send(body, max_bytes)
                 if response.status_code not in RETRY_STATUSES:
-                    content = response.content if max_bytes is None else _read_at_most(response, max_bytes)
+                    content = _read(response, max_bytes)
                     if response.status_code >= 400 and not content.lstrip().startswith((b"{", b"[")):
                         raise RpcError(
                             f"the node answered HTTP {response.status_code}: "
@@ -178,6 +163,10 @@ class RpcClient:
             delay = min(delay * 2, self.backoff[1])
 
 
+def _read(response: requests.Response, max_bytes: int | None) -> bytes:
+    return response.content if max_bytes is None else _read_at_most(response, max_bytes)
+
+
 def _read_at_most(response: requests.Response, max_bytes: int) -> bytes:
     """The body of a streamed response, or :class:`ResponseTooLargeError` as soon as it is known to exceed
     ``max_bytes`` (from its Content-Length, or while reading); the connection is then dropped."""
@@ -207,12 +196,12 @@ def parse_answer(method: str, body: bytes) -> Any:
             answer = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise RpcError(f"{method}: the node's answer is not JSON") from exc
-    if not isinstance(answer, dict):
-        raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
     return _result(method, answer)
 
 
-def _result(method: str, answer: dict[str, Any]) -> Any:
+def _result(method: str, answer: Any) -> Any:
+    if not isinstance(answer, dict):
+        raise RpcError(f"{method}: the node sent an answer that is not a JSON-RPC object")
     error = answer.get("error")
     if error is not None:
         if isinstance(error, dict):

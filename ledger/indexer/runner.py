@@ -338,11 +338,3 @@ class Indexer:
             f"a chain {cursor.chain_id} that started at {cursor.genesis_hash[:18]}…: the node was restarted "
             "or replaced. Run `pledgeledger index --reset` to mirror the new chain"
         )
-
-
-def index_once(
-    rpc_url: str, engine: Engine, source: LedgerSource, config: IndexerConfig | None = None, **kwargs: Any
-) -> CursorState:
-    """Index ``source`` up to the head once (a convenience for tests and scripts)."""
-    with RpcClient(rpc_url) as rpc:
-        return Indexer(rpc, engine, source, config).run(once=True, **kwargs)

@@ -244,8 +244,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         env = self.env
         env.w3.provider.make_request("evm_revert", [self.snapshot])  # type: ignore[arg-type]
-        for actor in (env.admin, env.manager, env.auditor, env.supplier, env.outsider, *env.donors):
-            actor.reset_nonce()  # the revert rewound every account's nonce
+        env.forget_nonces()  # the revert rewound every account's nonce
 
     # ─── plumbing ───────────────────────────────────────────────────────────────────────────────────
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from ledger.indexer.runner import IndexerConfig
 from ledger.indexer.store import MirrorStore
-from tests.conftest import DAY, USD, LedgerEnv
+from tests.conftest import DAY, USD, LedgerEnv, reverted
 from tests.indexer.support import SYMBOLS, assert_mirror_matches_chain, run_indexer
 
 UNITS = {"ETH": 10**15, "USDC": 10**6, "DAI": 10**18, "USDT": 10**6, "FEE": 10**18}
@@ -100,10 +100,8 @@ class Campaign:
 def test_any_activity_indexed_at_any_points_mirrors_the_chain(
     env: LedgerEnv, engine: Engine, steps: list[Step]
 ) -> None:
-    w3 = env.w3
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    MirrorStore(engine).reset(w3.eth.chain_id)
-    try:
+    MirrorStore(engine).reset(env.w3.eth.chain_id)
+    with reverted(env):  # every example starts from the same chain
         campaign = Campaign(env)
         for kind, a, b in steps:
             if kind == "pledge":
@@ -116,7 +114,3 @@ def test_any_activity_indexed_at_any_points_mirrors_the_chain(
                 campaign.succeed_and_pay(a, SYMBOLS[b])
         run_indexer(env, engine)
         assert_mirror_matches_chain(env, engine)
-    finally:
-        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        for actor in (env.admin, env.manager, env.auditor, env.supplier, env.outsider, *env.donors):
-            actor.reset_nonce()

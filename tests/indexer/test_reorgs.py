@@ -66,12 +66,6 @@ def _rpc(env: LedgerEnv, method: str, params: list[Any]) -> Any:
     return answer.get("result")
 
 
-def _forget_nonces(env: LedgerEnv) -> None:
-    """The chain rewound: every account's nonce must be read from the node again."""
-    for actor in (env.admin, env.manager, env.auditor, env.supplier, env.outsider, *env.donors):
-        actor.reset_nonce()
-
-
 @dataclass(frozen=True)
 class Round:
     campaign_id: int
@@ -146,7 +140,7 @@ def _anvil_reorg(env: LedgerEnv, depth: int, placed: list[tuple[SignedPledge, in
     """Replace the newest ``depth`` blocks with as many new ones holding ``placed`` (pledge, block offset
     from the first new block); the head keeps its number."""
     _rpc(env, "anvil_reorg", [depth, [[p.raw, offset] for p, offset in placed]])
-    _forget_nonces(env)
+    env.forget_nonces()
 
 
 def _spread(pledges: list[SignedPledge], depth: int) -> list[tuple[SignedPledge, int]]:
@@ -292,7 +286,7 @@ def test_revert_and_a_longer_branch_replace_the_dropped_pledges(
     assert before.block_number == fork + depth
 
     _rpc(env, "evm_revert", [snapshot])
-    _forget_nonces(env)
+    env.forget_nonces()
     assert env.w3.eth.block_number == fork
     added = _sign_pledges(env, r, depth + 1, at_block=fork)
     for pledge in added:  # one block each, then two empty blocks: longer than the dropped branch
@@ -318,7 +312,7 @@ def test_revert_to_an_earlier_block_rolls_the_mirror_back_before_the_chain_grows
     run_indexer(env, engine)
 
     _rpc(env, "evm_revert", [snapshot])  # the chain is now shorter than the mirror
-    _forget_nonces(env)
+    env.forget_nonces()
     cursor = run_indexer(env, engine)
     assert cursor.reorgs == 1
     assert cursor.block_number == fork
@@ -351,7 +345,7 @@ def test_a_pledge_moved_to_another_block_is_mirrored_at_its_new_place(env: Ledge
     }
 
     _rpc(env, "evm_revert", [snapshot])
-    _forget_nonces(env)
+    env.forget_nonces()
     for _ in range(2):
         _rpc(env, "evm_mine", [])  # the new branch starts with empty blocks
     for pledge in moved:
