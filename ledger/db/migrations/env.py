@@ -4,6 +4,7 @@ from ``sqlalchemy.url`` when Alembic's own command line is used."""
 from alembic import context
 from sqlalchemy import Connection
 
+from ledger.db import records  # noqa: F401 - registers the off-chain tables on Base.metadata
 from ledger.db.engine import make_engine
 from ledger.db.models import Base
 
