@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     rpc_give_up_after: float = Field(
         default=600.0, gt=0, description="Seconds without an answer from the node before the indexer stops"
     )
+    api_max_page_size: int = Field(
+        default=1_000, gt=0, description="Most rows one page of an API list returns"
+    )
+    document_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest document (invoice, certificate…) accepted"
+    )
+    confirmation_depth: int = Field(
+        default=12, gt=0, description="Blocks (its own included) before the API calls a pledge confirmed"
+    )
 
 
 @lru_cache(maxsize=1)

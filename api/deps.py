@@ -1,0 +1,119 @@
+"""Request dependencies as ``Annotated`` aliases: the database session, the caller's API key and role,
+the chain being read and the settings.
+
+Routes that write open their own transaction on the request's session (``with session.begin(): ...``):
+the session is handed out with none begun. Authentication reads the key in a session of its own, so it
+never leaves a transaction open on the request's session and nothing is written when a key is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request, status
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ledger.db.models import IndexerCursor
+from ledger.db.records import API_ROLES, ApiKey
+from ledger.keys import authenticate
+from ledger.settings import Settings
+
+#: Largest value a BIGINT column (chain ids, block numbers, row ids) holds on every backend.
+MAX_BIGINT = 2**63 - 1
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """One session per request, closed (rolling back anything uncommitted) when the response is sent."""
+    with Session(engine) as session:
+        yield session
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key.strip()
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip()
+    return None
+
+
+def require_role(*roles: str) -> Callable[..., ApiKey]:
+    """A dependency admitting a valid, unrevoked API key whose role is one of ``roles``.
+
+    No key or an unknown/revoked key is 401; a valid key with another role is 403.
+    """
+    unknown = set(roles) - set(API_ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    allowed = ", ".join(roles)
+
+    def dependency(
+        engine: EngineDep,
+        x_api_key: Annotated[
+            str | None, Header(description="API key (`pl_…`); `Authorization: Bearer <key>` also works")
+        ] = None,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> ApiKey:
+        presented = _presented_key(x_api_key, authorization)
+        if presented is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="an API key is required: send it as the X-API-Key header",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        with Session(engine) as session:
+            key = authenticate(session, presented)
+        if key is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="the API key is unknown or revoked",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if key.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"the API key {key.name!r} has role {key.role!r}; this needs one of: {allowed}",
+            )
+        return key
+
+    return dependency
+
+
+#: A manager's key: writes of off-chain records.
+ManagerKey = Annotated[ApiKey, Depends(require_role("manager"))]
+#: A manager's or an auditor's key: exports and record history.
+ReaderKey = Annotated[ApiKey, Depends(require_role("manager", "auditor"))]
+
+
+def get_chain_id(
+    session: SessionDep,
+    chain_id: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_BIGINT, description="Chain to read (default: the chain the indexer mirrors)"),
+    ] = None,
+) -> int | None:
+    """The chain asked for, else the one most recently indexed; ``None`` when nothing is indexed yet."""
+    if chain_id is not None:
+        return chain_id
+    return session.scalar(select(IndexerCursor.chain_id).order_by(IndexerCursor.updated_at.desc()).limit(1))
+
+
+ChainIdDep = Annotated[int | None, Depends(get_chain_id)]

@@ -1,0 +1,105 @@
+"""Error answers: always JSON ``{"detail": "..."}`` with a status the caller can act on.
+
+Bad input is a 4xx saying what is wrong; an unexpected failure is logged with its traceback and answered
+with a 500 that reveals nothing of the internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from api.schemas.common import ErrorBody
+from ledger.errors import LedgerError
+from ledger.keys import ApiKeyError
+
+log = logging.getLogger("api")
+
+
+class InvalidInputError(LedgerError, ValueError):
+    """A request parameter that passed its type check but means nothing (e.g. a forged page cursor)."""
+
+
+#: Statuses of the errors the data layer raises on purpose, most specific first.
+def _error_statuses() -> list[tuple[type[Exception], int]]:
+    statuses: list[tuple[type[Exception], int]] = [(InvalidInputError, 422), (ApiKeyError, 422)]
+    try:
+        from ledger.records import errors as records
+    except ImportError:  # pragma: no cover - until ledger.records lands
+        return statuses
+    return [
+        (records.RecordNotFoundError, 404),
+        (records.RecordConflictError, 409),
+        (records.InvalidRecordError, 422),
+        (records.DocumentTooLargeError, 413),
+        *statuses,
+    ]
+
+
+ERROR_STATUSES = _error_statuses()
+
+#: Error answers documented on every route (the OpenAPI schema then matches what the API sends).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "Invalid input: `detail` says what, `errors` where"},
+}
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key, or an unknown or revoked one"},
+    403: {"model": ErrorBody, "description": "The API key's role may not do this"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such record"}}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in errors)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content=jsonable_encoder({"detail": _validation_detail(errors), "errors": errors}),
+    )
+
+
+async def _on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
+    for error_type, code in ERROR_STATUSES:
+        if isinstance(exc, error_type):
+            return JSONResponse(status_code=code, content={"detail": str(exc)})
+    return await _on_unexpected(request, exc)
+
+
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "the database is unavailable; try again shortly"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        content={"detail": "internal error; it has been logged"},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(LedgerError, _on_ledger_error)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
+    app.add_exception_handler(Exception, _on_unexpected)

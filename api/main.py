@@ -1,0 +1,68 @@
+"""The FastAPI application.
+
+``create_app`` builds an app on a settings object (and optionally an engine the caller owns, as tests
+do). Apps are stateless apart from their engine's pool, so any number of workers may serve one database.
+``uvicorn api.main:app`` works too: ``app`` is built from the environment on first access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.errors import install_error_handlers
+from api.metrics import MetricsMiddleware, make_registry
+from api.routes import api_router
+from api.routes import root as root_routes
+from ledger.db.engine import make_engine
+from ledger.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """An app reading ``settings`` (default: the environment's) on ``engine`` (default: one made from
+    ``settings.database_url`` and disposed at shutdown)."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    db = engine if engine is not None else make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                db.dispose()
+
+    app = FastAPI(
+        title="pledgeledger",
+        summary="Pledges on chain, reconciled with what was procured, paid, shipped and delivered.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = db
+    registry, http_metrics = make_registry(db)
+    app.state.metrics_registry = registry
+    app.add_middleware(MetricsMiddleware, metrics=http_metrics)
+    install_error_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(root_routes.router)
+    return app
+
+
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``api.main.app``: the app of the environment's settings, built on first use (not on import)."""
+    global _app  # one lazily built app per process, for ``uvicorn api.main:app``
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = create_app()
+    return _app

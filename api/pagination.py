@@ -1,0 +1,59 @@
+"""Keyset pagination over a table's row id, which is also chain order for the mirror.
+
+A page is ``WHERE id > :after ORDER BY id LIMIT :limit + 1``: an index seek, so page 900 costs what page 1
+costs (``OFFSET`` would read and drop every row before it). The cursor is the last id of a page, made
+opaque so clients do not build their own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from api.deps import MAX_BIGINT
+from api.errors import InvalidInputError
+
+T = TypeVar("T")
+_PREFIX = "id:"
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The row id a cursor continues after; a cursor this API did not hand out is an error."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    digits = raw.removeprefix(_PREFIX)
+    if not raw.startswith(_PREFIX) or not digits.isdigit() or int(digits) > MAX_BIGINT:
+        raise InvalidInputError(
+            f"invalid cursor {cursor!r}: pass back the next_cursor of the previous page unchanged"
+        )
+    return int(digits)
+
+
+def keyset_page(
+    session: Session,
+    statement: Select[T],
+    id_column: InstrumentedAttribute[int],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[T], str | None]:
+    """One page of ``statement`` (a select of one entity) after ``cursor``, and the next page's cursor."""
+    if cursor is not None:
+        statement = statement.where(id_column > decode_cursor(cursor))
+    rows = session.scalars(statement.order_by(id_column).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    last: Any = page[-1]
+    return page, encode_cursor(int(last.id))

@@ -1,0 +1,24 @@
+"""Every resource's router, collected into the one mounted at ``/api/v1``.
+
+To add a resource: write ``api/routes/<resource>.py`` with a ``router = APIRouter(prefix=..., tags=[...])``
+and add it to ``RESOURCE_ROUTERS`` below.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.errors import ERROR_RESPONSES
+from api.routes import status
+
+RESOURCE_ROUTERS: list[APIRouter] = [
+    # Chain mirror (public reads).
+    status.router,
+    # Off-chain records (reads public, writes need a manager key; history needs manager or auditor):
+    # records_suppliers, records_reference_prices, records_orders, records_documents, records_shipments,
+    # records_deliveries, records_distributions, records_history.
+]
+
+api_router = APIRouter(responses=ERROR_RESPONSES)
+for _router in RESOURCE_ROUTERS:
+    api_router.include_router(_router)

@@ -1,0 +1,92 @@
+"""API keys: created once, shown once, stored only as a SHA-256 of their secret.
+
+A key reads ``pl_<prefix>_<secret>``: the prefix (8 hex characters) finds the row and names the key in
+logs; the secret (256 random bits) is compared by its hash in constant time. With that much entropy a
+fast hash is enough; a slow password hash would only slow every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger.db.records import API_ROLES, ApiKey
+from ledger.errors import LedgerError
+
+KEY_PATTERN = re.compile(r"^pl_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
+_DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
+
+
+class ApiKeyError(LedgerError, ValueError):
+    """An API key cannot be created or revoked as asked (unknown role, name taken, no such key)."""
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, *, name: str, role: str) -> tuple[ApiKey, str]:
+    """Store a new key named ``name`` with ``role``; returns the row and the plaintext key, which is not
+    stored and cannot be shown again. Commits nothing: the caller's transaction does."""
+    if role not in API_ROLES:
+        raise ApiKeyError(f"unknown role {role!r}: use one of {', '.join(API_ROLES)}")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ApiKeyError("a key's name must be 1 to 100 characters")
+    if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        raise ApiKeyError(f"a key named {name!r} exists already (names stay taken after revocation)")
+    while True:
+        prefix = secrets.token_hex(4)
+        if session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is None:
+            break
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        role=role,
+        prefix=prefix,
+        secret_sha256=_secret_hash(secret),
+        created_at=datetime.now(UTC),
+    )
+    session.add(key)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create took the name or the prefix
+        raise ApiKeyError(f"a key named {name!r} exists already") from exc
+    return key, f"pl_{prefix}_{secret}"
+
+
+def authenticate(session: Session, plaintext: str) -> ApiKey | None:
+    """The unrevoked key ``plaintext`` is, or ``None``."""
+    match = KEY_PATTERN.fullmatch(plaintext)
+    if match is None:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == match["prefix"]))
+    stored = key.secret_sha256 if key is not None else _DUMMY_HASH
+    # Compare even when no row was found, so the answer takes the same time either way.
+    valid = hmac.compare_digest(stored, _secret_hash(match["secret"]))
+    if key is None or not valid or key.revoked_at is not None:
+        return None
+    return key
+
+
+def revoke_key(session: Session, *, name: str) -> ApiKey:
+    """Revoke the key named ``name`` (revoking twice keeps the first time)."""
+    key = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        raise ApiKeyError(f"no API key named {name!r}")
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        session.flush()
+    return key
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key, revoked ones included, oldest first."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
