@@ -18,6 +18,12 @@ from sqlalchemy.exc import OperationalError
 from api.schemas.common import ErrorBody
 from ledger.errors import LedgerError
 from ledger.keys import ApiKeyError
+from ledger.records.errors import (
+    DocumentTooLargeError,
+    InvalidRecordError,
+    RecordConflictError,
+    RecordNotFoundError,
+)
 
 log = logging.getLogger("api")
 
@@ -26,23 +32,15 @@ class InvalidInputError(LedgerError, ValueError):
     """A request parameter that passed its type check but means nothing (e.g. a forged page cursor)."""
 
 
-#: Statuses of the errors the data layer raises on purpose, most specific first.
-def _error_statuses() -> list[tuple[type[Exception], int]]:
-    statuses: list[tuple[type[Exception], int]] = [(InvalidInputError, 422), (ApiKeyError, 422)]
-    try:
-        from ledger.records import errors as records
-    except ImportError:  # pragma: no cover - until ledger.records lands
-        return statuses
-    return [
-        (records.RecordNotFoundError, 404),
-        (records.RecordConflictError, 409),
-        (records.InvalidRecordError, 422),
-        (records.DocumentTooLargeError, 413),
-        *statuses,
-    ]
-
-
-ERROR_STATUSES = _error_statuses()
+#: Statuses of the errors the data layer raises on purpose, checked in this order.
+ERROR_STATUSES: list[tuple[type[Exception], int]] = [
+    (RecordNotFoundError, 404),
+    (RecordConflictError, 409),
+    (DocumentTooLargeError, 413),
+    (InvalidRecordError, 422),
+    (InvalidInputError, 422),
+    (ApiKeyError, 422),
+]
 
 #: Error answers documented on every route (the OpenAPI schema then matches what the API sends).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
