@@ -22,6 +22,7 @@ from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.db.models import Base
+from ledger.db.records import Supplier  # noqa: F401 - the off-chain tables belong to Base.metadata too
 from ledger.deploy import Deployment, deploy
 from ledger.errors import TransactionFailedError
 from ledger.node import LocalNode, start_node

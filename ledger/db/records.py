@@ -115,7 +115,7 @@ class PurchaseOrder(Versioned, Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    supplier: Mapped[Supplier] = relationship(lazy="joined")
+    supplier: Mapped[Supplier] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.line_no", cascade="all, delete-orphan"
     )
