@@ -1,5 +1,6 @@
 """Settings from the environment (prefix ``PLEDGELEDGER_``), with embedded defaults for local use."""
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -49,6 +50,16 @@ class Settings(BaseSettings):
     )
     confirmation_depth: int = Field(
         default=12, gt=0, description="Blocks (its own included) before the API calls a pledge confirmed"
+    )
+    price_tolerance: Decimal = Field(
+        default=Decimal("0.25"),
+        ge=0,
+        description="Reconciliation: a unit price above (1 + this) × the reference price is flagged",
+    )
+    idle_after_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Reconciliation: funds held with no round open and no movement for this long are idle",
     )
 
 
