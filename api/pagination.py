@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Query
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from api.deps import MAX_BIGINT
+from api.deps import MAX_BIGINT, SettingsDep
 from api.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -57,3 +59,26 @@ def keyset_page(
     page = rows[:limit]
     last: Any = page[-1]
     return page, encode_cursor(int(last.id))
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    settings: SettingsDep,
+    limit: Annotated[
+        int,
+        Query(ge=1, le=MAX_BIGINT, description="Rows per page; more than the server's maximum is capped"),
+    ] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="The `next_cursor` of the previous page (omit for the first)"),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=min(limit, settings.api_max_page_size), cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -9,10 +9,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.errors import ERROR_RESPONSES
-from api.routes import status
+from api.routes import attestations, campaigns, disbursements, pledges, refunds, rounds, status
 
 RESOURCE_ROUTERS: list[APIRouter] = [
     # Chain mirror (public reads).
+    campaigns.router,
+    rounds.router,
+    pledges.router,
+    refunds.router,
+    disbursements.router,
+    attestations.router,
     status.router,
     # Off-chain records (reads public, writes need a manager key; history needs manager or auditor):
     # records_suppliers, records_reference_prices, records_orders, records_documents, records_shipments,

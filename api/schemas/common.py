@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, Literal
 
 from eth_utils.address import to_checksum_address
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-#: A uint256 (token base units, USD with 8 decimals, ids): an ``int`` in Python, a decimal string in JSON,
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+BYTES32_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+#: Largest uint256, the bound of every on-chain integer.
+MAX_UINT256 = 2**256 - 1
+
+
+def _address(value: str) -> str:
+    if not re.fullmatch(ADDRESS_PATTERN, value):
+        raise ValueError(f"{value!r} is not an address: expected 0x followed by 40 hex digits")
+    return to_checksum_address(value)
+
+
+def _bytes32(value: str) -> str:
+    if not re.fullmatch(BYTES32_PATTERN, value):
+        raise ValueError(f"{value!r} is not 32 bytes: expected 0x followed by 64 hex digits")
+    return value.lower()
+
+
+#: A uint256 (token base units, USD with 8 decimals): an ``int`` in Python, a decimal string in JSON,
 #: since JSON numbers lose precision past 2**53 in most clients.
 UintStr = Annotated[
     int,
     PlainSerializer(str, return_type=str, when_used="always"),
-    Field(json_schema_extra={"pattern": "^[0-9]+$"}),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]+$"}, mode="serialization"),
 ]
 #: An EVM address in any case, checksummed once validated.
 Address = Annotated[
-    str,
-    StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$"),
-    AfterValidator(to_checksum_address),
+    str, AfterValidator(_address), WithJsonSchema({"type": "string", "pattern": ADDRESS_PATTERN})
 ]
-#: 32 bytes as 0x-hex (transaction hashes, purchase order references, invoice hashes).
-Bytes32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$"), AfterValidator(str.lower)]
+#: 32 bytes as 0x-hex (transaction hashes, purchase order references, invoice hashes), lower case.
+Bytes32 = Annotated[
+    str, AfterValidator(_bytes32), WithJsonSchema({"type": "string", "pattern": BYTES32_PATTERN})
+]
+#: How settled an event is: ``final`` at or below the finalized block, ``confirmed`` once enough blocks
+#: are on top (setting ``confirmation_depth``), else ``pending`` (a reorganisation may still drop it).
+Confirmation = Literal["pending", "confirmed", "final"]
 
 
 class PublicModel(BaseModel):
@@ -45,11 +67,13 @@ class Page(BaseModel):
     next_cursor: str | None = Field(description="Cursor of the next page, or null on the last page")
 
 
-class ChainRef(PublicModel):
-    """Where on the chain an event was emitted: the proof anyone can look up."""
+class ChainEventPublic(PublicModel):
+    """Where on the chain an event was emitted (the proof anyone can look up) and how settled it is."""
 
+    id: int = Field(description="Row id: increases in chain order")
     chain_id: int
     block_number: int
-    block_timestamp: int
+    block_timestamp: int = Field(description="Unix time of the block")
     tx_hash: str
     log_index: int
+    confirmation: Confirmation

@@ -1,0 +1,50 @@
+"""Campaigns: who runs them, which tokens they accept, their rounds and what they hold."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from api.schemas.common import Page, PublicModel, UintStr
+from api.schemas.rounds import RoundPublic
+
+
+class CampaignSummary(PublicModel):
+    chain_id: int
+    campaign_id: UintStr
+    manager: str = Field(description="The campaign's manager now")
+    beneficiary: str
+    metadata_hash: str
+    cancelled: bool
+    created_block: int
+    created_tx_hash: str
+    created_at: int = Field(description="Unix time of the creating block")
+    goal_usd: UintStr = Field(description="Sum of the rounds' goals, USD with 8 decimals")
+    raised_usd: UintStr = Field(description="Sum of the pledges' USD values at receipt, 8 decimals")
+    progress_pct: str = Field(description="raised_usd / goal_usd in percent, two decimals, rounded down")
+
+
+class CampaignsPublic(Page):
+    data: list[CampaignSummary]
+
+
+class AcceptedToken(PublicModel):
+    token: str = Field(description="Token address; 0x000…000 is native ETH")
+    feed: str = Field(description="Chainlink-style USD price feed")
+    token_decimals: int
+    feed_decimals: int
+    max_staleness: int = Field(description="Seconds after which the feed's price is refused")
+
+
+class TokenTotals(PublicModel):
+    token: str
+    pledged: UintStr = Field(description="Base units pledged")
+    pledged_usd: UintStr = Field(description="USD value at receipt of the pledges, 8 decimals")
+    refunded: UintStr
+    disbursed: UintStr
+    held: UintStr = Field(description="pledged − refunded − disbursed: what the contract holds for it")
+
+
+class CampaignDetail(CampaignSummary):
+    tokens: list[AcceptedToken]
+    rounds: list[RoundPublic]
+    totals: list[TokenTotals]
