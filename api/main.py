@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
@@ -49,6 +50,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     registry, http_metrics = make_registry(db)
     app.state.metrics_registry = registry
     app.add_middleware(MetricsMiddleware, metrics=http_metrics)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        upload_paths=(f"{API_PREFIX}/documents",),
+        upload_limit=settings.document_max_bytes,
+    )
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(root_routes.router)

@@ -9,7 +9,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.errors import ERROR_RESPONSES
-from api.routes import attestations, campaigns, disbursements, pledges, refunds, rounds, status
+from api.routes import (
+    attestations,
+    campaigns,
+    disbursements,
+    pledges,
+    records_deliveries,
+    records_distributions,
+    records_documents,
+    records_history,
+    records_orders,
+    records_reference_prices,
+    records_shipments,
+    records_suppliers,
+    refunds,
+    rounds,
+    status,
+)
 
 RESOURCE_ROUTERS: list[APIRouter] = [
     # Chain mirror (public reads).
@@ -20,9 +36,15 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     disbursements.router,
     attestations.router,
     status.router,
-    # Off-chain records (reads public, writes need a manager key; history needs manager or auditor):
-    # records_suppliers, records_reference_prices, records_orders, records_documents, records_shipments,
-    # records_deliveries, records_distributions, records_history.
+    # Off-chain records (reads public, writes need a manager key; history needs manager or auditor).
+    records_suppliers.router,
+    records_reference_prices.router,
+    records_orders.router,
+    records_documents.router,
+    records_shipments.router,
+    records_deliveries.router,
+    records_distributions.router,
+    records_history.router,
 ]
 
 api_router = APIRouter(responses=ERROR_RESPONSES)

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -31,11 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ledger.db.models import Address, Base, Hash, RowId
-from ledger.db.types import Uint256
+from ledger.db.types import ExactDecimal, Uint256
 
 #: Prices and document amounts: 38 significant digits, 8 after the point (enough for any fiat or USD
 #: price with sub-cent precision), exact on both backends.
-Money = Numeric(38, 8, asdecimal=True)
+Money = ExactDecimal()
 
 #: The kinds of document the reconciliation knows how to use.
 DOCUMENT_KINDS = (
@@ -79,7 +78,6 @@ class ReferencePrice(Versioned, Base):
     __tablename__ = "reference_prices"
     __table_args__ = (
         UniqueConstraint("item", "unit", "currency"),
-        CheckConstraint("unit_price > 0", name="positive_price"),
     )
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     item: Mapped[str] = mapped_column(String(200))
@@ -128,7 +126,6 @@ class OrderLine(Base):
     __table_args__ = (
         UniqueConstraint("order_id", "line_no"),
         CheckConstraint("quantity > 0", name="positive_quantity"),
-        CheckConstraint("unit_price >= 0", name="non_negative_price"),
     )
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)

@@ -47,6 +47,39 @@ class Uint256(TypeDecorator[int]):
         return int(value)
 
 
+def canonical_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing zeros, so every backend shows it alike (``0.40000000`` → ``0.4``,
+    ``100000.00`` → ``100000``)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A price or fiat amount as a ``Decimal``: ``NUMERIC(38, 8)`` on PostgreSQL; on SQLite, whose
+    NUMERIC is a binary float, its decimal string. Values come back without trailing zeros."""
+
+    impl = Numeric(38, 8)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(60))
+        return dialect.type_descriptor(Numeric(38, 8, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return format(canonical_decimal(Decimal(value)), "f")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return canonical_decimal(Decimal(value))
+
+
 class uint_sum(GenericFunction[int]):  # noqa: N801 - SQL function names are lower case
     """``SUM`` of a :class:`Uint256` column, exact on SQLite too; 0 when there are no rows."""
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from ledger.db.types import canonical_decimal
+
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 UINT256_MAX = 2**256 - 1
 INT64_MAX = 2**63 - 1
@@ -55,8 +57,16 @@ BaseUnits = Annotated[
     Field(json_schema_extra={"type": "string", "pattern": "^[0-9]{1,78}$"}),
 ]
 Quantity = Annotated[int, Field(gt=0, le=INT64_MAX, description="A whole number of units, > 0")]
-Price = Annotated[Decimal, Field(ge=0, max_digits=38, decimal_places=8, allow_inf_nan=False)]
-PositivePrice = Annotated[Decimal, Field(gt=0, max_digits=38, decimal_places=8, allow_inf_nan=False)]
+Price = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=38, decimal_places=8, allow_inf_nan=False),
+    AfterValidator(canonical_decimal),
+]
+PositivePrice = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=38, decimal_places=8, allow_inf_nan=False),
+    AfterValidator(canonical_decimal),
+]
 Currency = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{2,9}$", description="e.g. USD, CNY, USDT")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. CN")]
 #: A purchase order reference: it goes on chain as bytes32, so at most 32 printable ASCII characters.

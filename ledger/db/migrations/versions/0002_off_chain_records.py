@@ -3,7 +3,7 @@ prices), their version history and the API keys.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 14:29:51.028743
+Create Date: 2026-11-23 14:37:03.906514
 """
 
 from collections.abc import Sequence
@@ -68,14 +68,13 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=200), nullable=False),
         sa.Column("unit", sa.String(length=40), nullable=False),
         sa.Column("currency", sa.String(length=10), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=38, scale=8), nullable=False),
+        sa.Column("unit_price", ledger.db.types.ExactDecimal(precision=38, scale=8), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=100), nullable=False),
-        sa.CheckConstraint("unit_price > 0", name=op.f("ck_reference_prices_positive_price")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_prices")),
         sa.UniqueConstraint("item", "unit", "currency", name=op.f("uq_reference_prices_item_unit_currency")),
     )
@@ -141,7 +140,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("amount", sa.Numeric(precision=38, scale=8), nullable=True),
+        sa.Column("amount", ledger.db.types.ExactDecimal(precision=38, scale=8), nullable=True),
         sa.Column("currency", sa.String(length=10), nullable=True),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("uploaded_by", sa.String(length=100), nullable=False),
@@ -165,10 +164,9 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=200), nullable=False),
         sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.Column("unit", sa.String(length=40), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=38, scale=8), nullable=False),
+        sa.Column("unit_price", ledger.db.types.ExactDecimal(precision=38, scale=8), nullable=False),
         sa.Column("currency", sa.String(length=10), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_positive_quantity")),
-        sa.CheckConstraint("unit_price >= 0", name=op.f("ck_order_lines_non_negative_price")),
         sa.ForeignKeyConstraint(
             ["order_id"], ["purchase_orders.id"], name=op.f("fk_order_lines_order_id_purchase_orders")
         ),

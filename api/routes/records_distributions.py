@@ -1,0 +1,41 @@
+"""Distributions: delivered goods handed on to their final recipients."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from api.pagination import keyset_page
+from api.routes.records_common import Cursor, FilterId, Limit, add_record_routes
+from api.schemas.records import DistributionPublic, DistributionsPublic
+from ledger.db.records import Distribution
+from ledger.records import service
+from ledger.records.schemas import DistributionCreate, DistributionUpdate
+
+router = APIRouter(prefix="/distributions", tags=["records"])
+
+
+@router.get("", response_model=DistributionsPublic, summary="List distributions")
+def list_distributions(
+    session: SessionDep, delivery_id: FilterId = None, limit: Limit = 100, cursor: Cursor = None
+) -> DistributionsPublic:
+    statement = select(Distribution)
+    if delivery_id is not None:
+        statement = statement.where(Distribution.delivery_id == delivery_id)
+    rows, next_cursor = keyset_page(session, statement, Distribution.id, limit=limit, cursor=cursor)
+    return DistributionsPublic(
+        data=[DistributionPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
+
+
+add_record_routes(
+    router,
+    label="distribution",
+    model=Distribution,
+    public=DistributionPublic,
+    create_schema=DistributionCreate,
+    update_schema=DistributionUpdate,
+    create=service.create_distribution,
+    update=service.update_distribution,
+)

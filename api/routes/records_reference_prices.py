@@ -1,0 +1,46 @@
+"""Reference unit prices: what an item normally costs, so orders far above it are flagged."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from api.pagination import keyset_page
+from api.routes.records_common import Cursor, Limit, add_record_routes
+from api.schemas.records import ReferencePricePublic, ReferencePricesPublic
+from ledger.db.records import ReferencePrice
+from ledger.records import service
+from ledger.records.schemas import ReferencePriceCreate, ReferencePriceUpdate
+
+router = APIRouter(prefix="/reference-prices", tags=["records"])
+
+
+@router.get("", response_model=ReferencePricesPublic, summary="List reference prices")
+def list_reference_prices(
+    session: SessionDep,
+    item: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> ReferencePricesPublic:
+    statement = select(ReferencePrice)
+    if item is not None:
+        statement = statement.where(ReferencePrice.item == item)
+    rows, next_cursor = keyset_page(session, statement, ReferencePrice.id, limit=limit, cursor=cursor)
+    return ReferencePricesPublic(
+        data=[ReferencePricePublic.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
+
+
+add_record_routes(
+    router,
+    label="reference price",
+    model=ReferencePrice,
+    public=ReferencePricePublic,
+    create_schema=ReferencePriceCreate,
+    update_schema=ReferencePriceUpdate,
+    create=service.create_reference_price,
+    update=service.update_reference_price,
+)
