@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import signal
 import time
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -21,6 +23,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
@@ -32,6 +36,7 @@ from ledger.indexer.fetch import ChainReader
 from ledger.indexer.progress import RichProgress
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Finality, Indexer, IndexerConfig, LedgerSource
+from ledger.keys import create_key, list_keys, revoke_key
 from ledger.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID, LocalNode, NodeKind, start_node
 from ledger.settings import get_settings
 
@@ -268,6 +273,112 @@ def index(
         )
     finally:
         engine.dispose()
+
+
+# ─── API: serve, keys ──────────────────────────────────────────────────────────────────────────────────
+
+DatabaseUrlOption = Annotated[
+    str | None, typer.Option("--database-url", help="Database (default: PLEDGELEDGER_DATABASE_URL)")
+]
+
+
+def _migrated_engine(database_url: str | None) -> Engine:
+    engine = make_engine(database_url or get_settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on")] = 8000,
+    database_url: DatabaseUrlOption = None,
+    rpc_url: Annotated[
+        str | None,
+        typer.Option("--rpc-url", help="Node the reconciliation checks the mirror against (optional)"),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (stateless; share the database)")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs, /health, /metrics) with uvicorn until Ctrl-C."""
+    # Imported here: only `serve` needs the web stack.
+    import uvicorn
+
+    from api.main import create_app
+
+    overrides = {k: v for k, v in {"database_url": database_url, "rpc_url": rpc_url}.items() if v}
+    settings = get_settings().model_copy(update=overrides)
+    _migrated_engine(settings.database_url).dispose()  # once, before any worker starts
+    console.print(f"Serving the API at [bold]http://{host}:{port}[/bold] (docs at /docs)")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    # Worker processes build their own app from the environment.
+    for name, value in overrides.items():
+        os.environ[f"PLEDGELEDGER_{name.upper()}"] = value
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+keys_app = typer.Typer(help="API keys: a manager's writes records, an auditor's reads exports and history.")
+app.add_typer(keys_app, name="keys", no_args_is_help=True)
+
+
+class KeyRole(StrEnum):
+    manager = "manager"
+    auditor = "auditor"
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[KeyRole, typer.Option("--role", help="manager or auditor")],
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the key (unique)")],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Create an API key and print it: it is stored hashed and cannot be shown again."""
+    engine = _migrated_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            key, plaintext = create_key(session, name=name, role=role.value)
+            role_name = key.role
+    finally:
+        engine.dispose()
+    err_console.print(f"Created {role_name} key {name!r}. Store it now; it cannot be shown again:")
+    print(plaintext)  # bare on stdout, so scripts can capture it
+
+
+@keys_app.command("list")
+def keys_list(database_url: DatabaseUrlOption = None) -> None:
+    """List the API keys (names, roles and prefixes; never the keys)."""
+    engine = _migrated_engine(database_url)
+    try:
+        with Session(engine) as session:
+            keys = list_keys(session)
+            table = Table("Name", "Role", "Prefix", "Created", "Revoked")
+            for key in keys:
+                revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-"
+                table.add_row(
+                    escape(key.name),
+                    key.role,
+                    f"pl_{key.prefix}_…",
+                    key.created_at.isoformat(timespec="seconds"),
+                    revoked,
+                )
+    finally:
+        engine.dispose()
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    name: Annotated[str, typer.Argument(help="The key's name")], database_url: DatabaseUrlOption = None
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    engine = _migrated_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            revoke_key(session, name=name)
+    finally:
+        engine.dispose()
+    console.print(f"Revoked API key {escape(repr(name))}.")
 
 
 def main() -> None:
