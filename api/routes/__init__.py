@@ -13,6 +13,7 @@ from api.routes import (
     attestations,
     campaigns,
     disbursements,
+    exports,
     pledges,
     records_deliveries,
     records_distributions,
@@ -36,6 +37,7 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     disbursements.router,
     attestations.router,
     status.router,
+    exports.router,
     # Off-chain records (reads public, writes need a manager key; history needs manager or auditor).
     records_suppliers.router,
     records_reference_prices.router,

@@ -1,0 +1,96 @@
+"""Helpers for the API tests: an app on a test database, scratch databases of a module's own, chain
+activity worth reading, and walking keyset pages."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+
+from api.main import create_app
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade
+from ledger.settings import Settings
+from tests.conftest import POSTGRES_ADMIN_URL, LedgerEnv
+from tests.indexer.support import busy_life, some_pledges
+
+with warnings.catch_warnings():
+    # Starlette suggests httpx2 for its test client; httpx is what is installed and works.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+def settings_for(engine: Engine, **overrides: Any) -> Settings:
+    url = engine.url.render_as_string(hide_password=False)
+    return Settings(database_url=url, rpc_url=None, **overrides)
+
+
+@contextlib.contextmanager
+def api_client(engine: Engine, **overrides: Any) -> Iterator[TestClient]:
+    """A test client of an app on ``engine`` (settings overridden by keyword)."""
+    app = create_app(settings_for(engine, **overrides), engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, directory: Path) -> Iterator[str]:
+    """A migrated database of its own (not the shared test database), dropped afterwards."""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / f'api-{uuid.uuid4().hex[:6]}.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"pledgeledger_api_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def chain_life(env: LedgerEnv, *, open_pledges: int = 30) -> dict[str, int]:
+    """:func:`busy_life` (every event kind) plus a third campaign whose open round holds ``open_pledges``
+    small pledges from every donor in ETH and USDC: enough rows for several pages."""
+    ids = busy_life(env)
+    c3 = env.create_campaign(("ETH", "USDC"))
+    r4 = env.open_round(c3, goal_usd=10**9 * 10**8, days=30, aon=False)
+    some_pledges(env, c3, r4, open_pledges)
+    return {**ids, "c3": c3, "r4": r4}
+
+
+def walk(client: TestClient, path: str, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every row of a paginated list, following ``next_cursor``; and the number of pages read."""
+    rows: list[dict[str, Any]] = []
+    pages = 0
+    cursor: str | None = None
+    while True:
+        query = {k: v for k, v in params.items() if v is not None}
+        if cursor is not None:
+            query["cursor"] = cursor
+        answer = client.get(path, params=query)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        rows.extend(body["data"])
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return rows, pages
+        assert pages < 10_000, "pagination does not end"
