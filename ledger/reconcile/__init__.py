@@ -1,0 +1,33 @@
+"""Reconciliation: where every unit pledged to a campaign went, and what does not add up.
+
+``reconcile_campaign`` builds a :class:`CampaignReport` from the SQL mirror and the off-chain records
+(optionally checked against the chain by a :class:`MirrorVerifier`); ``donor_view`` shows one donor's
+pledges, shares and what they bought; ``report_csv_rows`` flattens a report for a CSV export.
+"""
+
+from ledger.reconcile.campaign import reconcile_campaign
+from ledger.reconcile.donor import donor_view
+from ledger.reconcile.mirror_check import MirrorVerifier
+from ledger.reconcile.render import CSV_COLUMNS, report_csv_rows
+from ledger.reconcile.report import (
+    SEVERITY,
+    CampaignReport,
+    DonorView,
+    Finding,
+    ReconcileOptions,
+    report_hash,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "SEVERITY",
+    "CampaignReport",
+    "DonorView",
+    "Finding",
+    "MirrorVerifier",
+    "ReconcileOptions",
+    "donor_view",
+    "reconcile_campaign",
+    "report_csv_rows",
+    "report_hash",
+]

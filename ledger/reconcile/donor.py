@@ -1,0 +1,164 @@
+"""A donor's view: their pledges and refunds, their share of each round, and what that share bought.
+
+Shares are by USD at receipt (the value the contract recorded for each pledge), computed exactly as
+fractions and rounded only where they are shown. What a share bought is the donor's share of the
+campaign's spendable funding times the quantities delivered against the campaign's paid orders: funds are
+pooled per campaign, so a donor owns a part of everything the campaign paid for, not particular boxes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from fractions import Fraction
+
+from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
+from sqlalchemy.orm import Session
+
+from ledger.reconcile import queries as q
+from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable
+from ledger.reconcile.report import (
+    BoughtItem,
+    DonorPledge,
+    DonorRefund,
+    DonorRoundShare,
+    DonorView,
+    Payment,
+    TokenAmount,
+)
+from ledger.reconcile.units import approximately, decimal_places, usd
+from ledger.records.errors import InvalidRecordError
+
+#: Places kept of a share (of a round, of the campaign) and of a share of goods.
+SHARE_PLACES = 18
+QUANTITY_PLACES = 6
+
+
+class InvalidDonorAddressError(InvalidRecordError):
+    """The donor is not a 20-byte hex address, or its mixed case is not a valid EIP-55 checksum."""
+
+
+def donor_address(value: str) -> str:
+    """``value`` checksummed; lower- or upper-case hex is accepted, a wrong checksum is not."""
+    text = value.strip()
+    if not is_hex_address(text):
+        raise InvalidDonorAddressError(f"{value!r} is not an address: expected 0x followed by 40 hex digits")
+    body = text[2:]
+    if body != body.lower() and body != body.upper() and not is_checksum_address(text):
+        raise InvalidDonorAddressError(
+            f"{value!r} has a wrong EIP-55 checksum (a mistyped address?); "
+            f"write it in lower case or as {to_checksum_address(text)}"
+        )
+    return to_checksum_address(text)
+
+
+def donor_view(session: Session, *, campaign_id: int, donor: str, chain_id: int | None = None) -> DonorView:
+    """``donor``'s part of ``campaign_id`` as of the mirror's cursor on ``chain_id`` (default: the only
+    chain mirrored). A donor with no pledge gets an empty view; an unknown campaign raises
+    :class:`~ledger.records.errors.RecordNotFoundError`, a malformed address
+    :class:`InvalidDonorAddressError`."""
+    address = donor_address(donor)
+    pos = q.mirror_position(session, chain_id)
+    find_campaign(session, pos, campaign_id)
+    decimals = {t.token: t.decimals for t in q.accepted_tokens(session, pos, campaign_id).values()}
+    round_rows = q.rounds(session, pos, campaign_id)
+    pledges = q.donor_pledges(session, pos, campaign_id, address)
+    refunds = q.donor_refunds(session, pos, campaign_id, address)
+    round_totals = q.round_usd(session, pos, campaign_id)
+
+    donor_usd: dict[int, int] = defaultdict(int)
+    for p in pledges:
+        donor_usd[p.round_id] += p.usd_value
+    shares = []
+    funding = campaign_funding = 0
+    for round_id, r in round_rows.items():
+        total = round_totals.get(round_id, 0)
+        if spendable(r):
+            funding += donor_usd.get(round_id, 0)
+            campaign_funding += total
+        if round_id in donor_usd:
+            shares.append(
+                DonorRoundShare(
+                    round_id=round_id,
+                    outcome=OUTCOMES.get(r.outcome, "open"),
+                    spendable=spendable(r),
+                    donor_usd=usd(donor_usd[round_id]),
+                    round_usd=usd(total),
+                    share=decimal_places(Fraction(donor_usd[round_id], total or 1), SHARE_PLACES),
+                )
+            )
+    share = Fraction(funding, campaign_funding) if campaign_funding else Fraction(0)
+    bought, proof = _bought(session, pos, campaign_id, share)
+    return DonorView(
+        chain_id=pos.chain_id,
+        contract=pos.contract,
+        as_of_block=pos.block_number,
+        campaign_id=campaign_id,
+        donor=address,
+        pledges=[
+            DonorPledge(
+                tx_hash=p.tx_hash,
+                log_index=p.log_index,
+                block_number=p.block_number,
+                block_timestamp=p.block_timestamp,
+                round_id=p.round_id,
+                token=p.token,
+                decimals=decimals.get(p.token, 0),
+                amount=p.amount,
+                usd_value=usd(p.usd_value),
+            )
+            for p in pledges
+        ],
+        refunds=[
+            DonorRefund(
+                tx_hash=r.tx_hash,
+                log_index=r.log_index,
+                block_number=r.block_number,
+                block_timestamp=r.block_timestamp,
+                round_id=r.round_id,
+                token=r.token,
+                amount=r.amount,
+                caller=r.caller,
+            )
+            for r in refunds
+        ],
+        pledged=_per_token((p.token, p.amount) for p in pledges),
+        refunded=_per_token((r.token, r.amount) for r in refunds),
+        pledged_usd=usd(sum(p.usd_value for p in pledges)),
+        rounds=shares,
+        funding_usd=usd(funding),
+        campaign_funding_usd=usd(campaign_funding),
+        campaign_share=decimal_places(share, SHARE_PLACES),
+        bought=bought,
+        proof=proof,
+    )
+
+
+def _per_token(pairs: Iterable[tuple[str, int]]) -> list[TokenAmount]:
+    sums: dict[str, int] = defaultdict(int)
+    for token, amount in pairs:
+        sums[token] += amount
+    return [TokenAmount(token=t, amount=a) for t, a in sorted(sums.items())]
+
+
+def _bought(
+    session: Session, pos: q.MirrorPosition, campaign_id: int, share: Fraction
+) -> tuple[list[BoughtItem], list[Payment]]:
+    """The share of each item delivered against the campaign's paid orders, and those orders' payments."""
+    orders = {o.order_ref: o for o in q.orders(session, campaign_id) if o.status != "cancelled"}
+    payments = [p for p in q.disbursements(session, pos, campaign_id) if p.purchase_order_ref in orders]
+    paid_orders = {orders[p.purchase_order_ref].id for p in payments}
+    custody = q.custody(session, campaign_id)
+    delivered: dict[tuple[str, str], int] = defaultdict(int)
+    for line in q.order_lines(session, campaign_id):
+        if line.order_id in paid_orders:
+            delivered[(line.item, line.unit)] += custody.delivered.get(line.id, 0)
+    items = []
+    for (item, unit), quantity in sorted(delivered.items()):
+        if quantity == 0:
+            continue
+        mine = decimal_places(share * quantity, QUANTITY_PLACES)
+        items.append(
+            BoughtItem(item=item, unit=unit, delivered=quantity, quantity=mine, display=approximately(mine))
+        )
+    return items, [payment_model(p) for p in payments]
