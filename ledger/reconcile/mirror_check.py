@@ -130,10 +130,12 @@ class _UnreachableError(Exception):
     """The node did not answer (or cannot serve the state at the mirror's block)."""
 
 
-class _Comparison:
-    """Collects compared values and the mismatches among them."""
+class _Check:
+    """One comparison at one block: the calls, the values compared and the mismatches found."""
 
-    def __init__(self, block: int) -> None:
+    def __init__(self, w3: Web3, ledger: Contract, block: int) -> None:
+        self.w3 = w3
+        self.ledger = ledger
         self.block = block
         self.compared = 0
         self.findings: list[Finding] = []
@@ -146,71 +148,7 @@ class _Comparison:
     def mismatch(self, message: str, record: RecordRef) -> None:
         self.findings.append(finding("mirror_mismatch", message, [record]))
 
-
-class MirrorVerifier:
-    """Compares a campaign's totals in the mirror with the ledger contract's views."""
-
-    def __init__(self, ledger: Contract, *, check_balances: bool = True) -> None:
-        self.ledger = ledger
-        self.w3: Web3 = ledger.w3
-        self.check_balances = check_balances
-
-    @classmethod
-    def from_rpc(cls, rpc_url: str, ledger_address: str, *, timeout: float = 10.0) -> MirrorVerifier:
-        """A verifier for the ledger at ``ledger_address`` through ``rpc_url``; nothing is called yet, so an
-        unreachable node shows in the report rather than here."""
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-        ledger = w3.eth.contract(address=Web3.to_checksum_address(ledger_address), abi=LEDGER_VIEWS_ABI)
-        return cls(ledger)
-
-    def verify(
-        self, session: Session, position: MirrorPosition, claims: MirrorClaims
-    ) -> tuple[ChainCheck, list[Finding]]:
-        """Compare at ``position.block_number``; returns the check's summary and its findings."""
-        block = position.block_number
-        try:
-            problem = self._same_chain(position)
-            if problem is not None:
-                return self._result(block, 0, [problem])
-            comparison = _Comparison(block)
-            self._compare(comparison, claims)
-            if self.check_balances:
-                self._compare_balances(comparison, session, position, claims)
-        except _UnreachableError as exc:
-            message = f"the mirror was not checked against the chain: {exc}"
-            return (
-                ChainCheck(status="unreachable", block=block, detail=message),
-                [finding("chain_unreachable", message, [RecordRef(type="chain", id=position.chain_id)])],
-            )
-        return self._result(block, comparison.compared, comparison.findings)
-
-    @staticmethod
-    def _result(block: int, compared: int, findings: list[Finding]) -> tuple[ChainCheck, list[Finding]]:
-        if findings:
-            detail = f"{len(findings)} of {compared} values differ" if compared else findings[0].message
-            return (
-                ChainCheck(
-                    status="mismatch",
-                    block=block,
-                    values_compared=compared,
-                    mismatches=len(findings),
-                    detail=detail,
-                ),
-                findings,
-            )
-        return (
-            ChainCheck(
-                status="verified",
-                block=block,
-                values_compared=compared,
-                detail=f"{compared} values equal the contract's views at block {block}",
-            ),
-            [],
-        )
-
-    # ─── calls ─────────────────────────────────────────────────────────────────────────────────────────
-
-    def _call(self, what: str, thunk: Any, *, may_revert: bool = False) -> Any:
+    def call(self, what: str, thunk: Any, *, may_revert: bool = False) -> Any:
         try:
             return thunk()
         except ContractLogicError:
@@ -220,38 +158,130 @@ class MirrorVerifier:
         except (requests.RequestException, OSError, Web3Exception, ValueError) as exc:
             raise _UnreachableError(f"{what}: {exc}") from exc
 
-    def _view(self, block: int, name: str, *args: Any, may_revert: bool = False) -> Any:
+    def view(self, name: str, *args: Any, may_revert: bool = False) -> Any:
         function = getattr(self.ledger.functions, name)(*args)
-        return self._call(
-            f"{name}{args}", lambda: function.call(block_identifier=block), may_revert=may_revert
+        return self.call(
+            f"{name}{args}", lambda: function.call(block_identifier=self.block), may_revert=may_revert
         )
 
-    def _same_chain(self, position: MirrorPosition) -> Finding | None:
-        chain_id = self._call("eth_chainId", lambda: self.w3.eth.chain_id)
+    def balance(self, token: str) -> int:
+        address = self.ledger.address
+        if token == NATIVE_TOKEN:
+            return int(self.call("eth_getBalance", lambda: self.w3.eth.get_balance(address, self.block)))
+        erc20 = self.w3.eth.contract(address=Web3.to_checksum_address(token), abi=_ERC20_BALANCE_ABI)
+        call = erc20.functions.balanceOf(address)
+        return int(self.call(f"balanceOf on {token}", lambda: call.call(block_identifier=self.block)))
+
+
+class MirrorVerifier:
+    """Compares a campaign's totals in the mirror with the ledger contract's views. Holds no state between
+    checks, so one verifier may serve concurrent requests."""
+
+    def __init__(
+        self, ledger: Contract | None = None, *, w3: Web3 | None = None, check_balances: bool = True
+    ) -> None:
+        """Check against ``ledger`` (a web3 contract with at least :data:`LEDGER_VIEWS_ABI`), or, given only
+        ``w3``, against the contract the mirror was indexed from."""
+        if ledger is not None:
+            w3 = ledger.w3
+        if w3 is None:
+            raise ValueError("a MirrorVerifier needs the ledger contract or a Web3 connection")
+        self.ledger = ledger
+        self.w3: Web3 = w3
+        self.check_balances = check_balances
+
+    @classmethod
+    def from_rpc(
+        cls, rpc_url: str, ledger_address: str | None = None, *, timeout: float = 10.0
+    ) -> MirrorVerifier:
+        """A verifier through ``rpc_url`` for the ledger at ``ledger_address`` (default: the mirrored one).
+        Nothing is called yet, so an unreachable node shows in the report rather than here."""
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        if ledger_address is None:
+            return cls(w3=w3)
+        return cls(w3.eth.contract(address=Web3.to_checksum_address(ledger_address), abi=LEDGER_VIEWS_ABI))
+
+    def verify(
+        self, session: Session, position: MirrorPosition, claims: MirrorClaims
+    ) -> tuple[ChainCheck, list[Finding]]:
+        """Compare at ``position.block_number``; returns the check's summary and its findings."""
+        block = position.block_number
+        try:
+            check = _Check(self.w3, self._ledger_of(position), block)
+            if self._same_chain(check, position):
+                self._compare(check, claims)
+                if self.check_balances:
+                    self._compare_balances(check, session, position, claims)
+        except _UnreachableError as exc:
+            message = f"the mirror was not checked against the chain: {exc}"
+            return (
+                ChainCheck(status="unreachable", block=block, detail=message),
+                [finding("chain_unreachable", message, [RecordRef(type="chain", id=position.chain_id)])],
+            )
+        return self._result(check), check.findings
+
+    def _ledger_of(self, position: MirrorPosition) -> Contract:
+        if self.ledger is None:
+            address = Web3.to_checksum_address(position.contract)
+            return self.w3.eth.contract(address=address, abi=LEDGER_VIEWS_ABI)
+        if self.ledger.address.lower() != position.contract.lower():
+            raise _UnreachableError(
+                f"the verifier reads the ledger at {self.ledger.address}, "
+                f"the mirror is of {position.contract}"
+            )
+        return self.ledger
+
+    @staticmethod
+    def _result(check: _Check) -> ChainCheck:
+        if check.findings:
+            detail = (
+                f"{len(check.findings)} of {check.compared} values differ"
+                if check.compared
+                else check.findings[0].message
+            )
+            return ChainCheck(
+                status="mismatch",
+                block=check.block,
+                values_compared=check.compared,
+                mismatches=len(check.findings),
+                detail=detail,
+            )
+        return ChainCheck(
+            status="verified",
+            block=check.block,
+            values_compared=check.compared,
+            detail=f"{check.compared} values equal the contract's views at block {check.block}",
+        )
+
+    # ─── what is compared ──────────────────────────────────────────────────────────────────────────────
+
+    @staticmethod
+    def _same_chain(c: _Check, position: MirrorPosition) -> bool:
+        """Whether the node serves the mirrored chain and has the mirror's block on its branch."""
+        chain_id = c.call("eth_chainId", lambda: c.w3.eth.chain_id)
         if chain_id != position.chain_id:
             raise _UnreachableError(
                 f"the node serves chain {chain_id}, the mirror is of chain {position.chain_id}"
             )
         if position.block_hash is None:
-            return None
-        header = self._call(
-            f"block {position.block_number}", lambda: self.w3.eth.get_block(position.block_number)
-        )
+            return True
+        header = c.call(f"block {position.block_number}", lambda: c.w3.eth.get_block(position.block_number))
         node_hash = Web3.to_hex(header["hash"])
         if node_hash.lower() != position.block_hash.lower():
-            return finding(
-                "mirror_mismatch",
+            c.mismatch(
                 f"the mirror's block {position.block_number} ({position.block_hash}) is not on the node's "
                 f"chain, whose block {position.block_number} is {node_hash}: a reorganisation the indexer "
                 "has not undone yet",
-                [RecordRef(type="block", id=position.block_number, key=position.block_hash)],
+                RecordRef(type="block", id=position.block_number, key=position.block_hash),
             )
-        return None
+            return False
+        return True
 
-    def _compare(self, c: _Comparison, claims: MirrorClaims) -> None:
+    @staticmethod
+    def _compare(c: _Check, claims: MirrorClaims) -> None:
         campaign_ref = RecordRef(type="campaign", id=claims.campaign_id)
         try:
-            info = self._view(c.block, "campaign", claims.campaign_id, may_revert=True)
+            info = c.view("campaign", claims.campaign_id, may_revert=True)
         except ContractLogicError:
             c.mismatch(
                 f"campaign {claims.campaign_id} does not exist on chain at block {c.block}", campaign_ref
@@ -266,7 +296,7 @@ class MirrorVerifier:
             if token not in chain_tokens:
                 c.mismatch(f"token {token} is accepted in the mirror, not on chain", ref)
                 continue
-            totals = self._view(c.block, "tokenTotals", claims.campaign_id, token)
+            totals = c.view("tokenTotals", claims.campaign_id, token)
             mirror = claims.tokens.get(token, (0, 0, 0, 0))
             for name, on_chain, in_mirror in zip(
                 ("pledged", "refunded", "disbursed", "held"), totals[:4], mirror, strict=True
@@ -276,34 +306,30 @@ class MirrorVerifier:
             ref = RecordRef(type="round", id=round_id)
             claim = claims.rounds.get(round_id)
             if claim is None or round_id > round_count:
-                c.mismatch(
-                    f"round {round_id} is {'missing from' if claim is None else 'only in'} the mirror", ref
-                )
+                where = "missing from" if claim is None else "only in"
+                c.mismatch(f"round {round_id} is {where} the mirror", ref)
                 continue
-            _start, _end, state, _aon, _goal, raised = self._view(
-                c.block, "round", claims.campaign_id, round_id
-            )
+            _start, _end, state, _aon, _goal, raised = c.view("round", claims.campaign_id, round_id)
             c.equal(f"round({round_id}).state", state, claim.state, ref)
             c.equal(f"round({round_id}).raisedUsd", raised, claim.raised_usd, ref)
             for token in tokens:
                 if token not in chain_tokens:
                     continue
-                pledged, refunded = self._view(
-                    c.block, "roundTokenTotals", claims.campaign_id, round_id, token
-                )
+                pledged, refunded = c.view("roundTokenTotals", claims.campaign_id, round_id, token)
                 mirror_pledged, mirror_refunded = claim.tokens.get(token, (0, 0))
                 label = f"roundTokenTotals({round_id}, {token_label(token)})"
                 c.equal(f"{label}.pledged", pledged, mirror_pledged, ref)
                 c.equal(f"{label}.refunded", refunded, mirror_refunded, ref)
 
+    @staticmethod
     def _compare_balances(
-        self, c: _Comparison, session: Session, position: MirrorPosition, claims: MirrorClaims
+        c: _Check, session: Session, position: MirrorPosition, claims: MirrorClaims
     ) -> None:
         """The contract's balance of each of the campaign's tokens covers what every campaign holds in the
         mirror (it may exceed it: anyone can send tokens to a contract without pledging)."""
         held = ledger_held(session, position)
         for token in sorted(claims.tokens):
-            balance = self._balance(token, c.block)
+            balance = c.balance(token)
             c.compared += 1
             if balance < held.get(token, 0):
                 c.mismatch(
@@ -311,11 +337,3 @@ class MirrorVerifier:
                     f"less than the {held.get(token, 0)} all campaigns hold in the mirror",
                     RecordRef(type="token", key=token),
                 )
-
-    def _balance(self, token: str, block: int) -> int:
-        address = self.ledger.address
-        if token == NATIVE_TOKEN:
-            return int(self._call("eth_getBalance", lambda: self.w3.eth.get_balance(address, block)))
-        erc20 = self.w3.eth.contract(address=Web3.to_checksum_address(token), abi=_ERC20_BALANCE_ABI)
-        call = erc20.functions.balanceOf(address)
-        return int(self._call(f"balanceOf on {token}", lambda: call.call(block_identifier=block)))
