@@ -75,7 +75,11 @@ def page_params(
     ] = 100,
     cursor: Annotated[
         str | None,
-        Query(max_length=200, description="The `next_cursor` of the previous page (omit for the first)"),
+        Query(
+            max_length=200,
+            pattern="^[A-Za-z0-9_-]+$",
+            description="The `next_cursor` of the previous page (omit for the first)",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=min(limit, settings.api_max_page_size), cursor=cursor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from eth_utils.address import to_checksum_address
@@ -25,6 +26,14 @@ def _bytes32(value: str) -> str:
         raise ValueError(f"{value!r} is not 32 bytes: expected 0x followed by 64 hex digits")
     return value.lower()
 
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+#: A time with its zone: SQLite hands back naive datetimes for ``DateTime(timezone=True)`` columns, and
+#: everything stored is UTC, so a naive value is UTC (RFC 3339 ``date-time`` needs the offset).
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 #: A uint256 (token base units, USD with 8 decimals): an ``int`` in Python, a decimal string in JSON,
 #: since JSON numbers lose precision past 2**53 in most clients.

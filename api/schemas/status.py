@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from api.schemas.common import PublicModel
+from api.schemas.common import PublicModel, UtcDatetime
 
 
 class ChainStatus(PublicModel):
@@ -21,7 +19,7 @@ class ChainStatus(PublicModel):
     lag: int = Field(description="Blocks between the head and the last block mirrored")
     confirmations: int = Field(description="Blocks on top the indexer waits for before mirroring a block")
     reorgs: int = Field(description="Reorganisations undone since indexing began")
-    updated_at: datetime = Field(description="When the indexer last stored a batch or polled the head")
+    updated_at: UtcDatetime = Field(description="When the indexer last stored a batch or polled the head")
 
 
 class StatusPublic(PublicModel):
