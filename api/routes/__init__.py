@@ -15,6 +15,7 @@ from api.routes import (
     disbursements,
     exports,
     pledges,
+    reconciliation,
     records_deliveries,
     records_distributions,
     records_documents,
@@ -36,6 +37,7 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     refunds.router,
     disbursements.router,
     attestations.router,
+    reconciliation.router,
     status.router,
     exports.router,
     # Off-chain records (reads public, writes need a manager key; history needs manager or auditor).

@@ -11,8 +11,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import EngineDep, ReaderKey
-from api.errors import AUTH_RESPONSES
-from api.exports import ExportTable, stream_csv, stream_json
+from api.errors import AUTH_RESPONSES, NOT_FOUND
+from api.exports import ExportTable, csv_lines, stream_csv, stream_json
+from api.routes.reconciliation import CampaignReportDep
+from ledger.reconcile import CSV_COLUMNS, report_csv_rows
 
 router = APIRouter(prefix="/exports", tags=["exports"], responses=AUTH_RESPONSES)
 
@@ -65,3 +67,21 @@ def export_table(
 ) -> StreamingResponse:
     chunks = stream_csv(engine, table) if fmt is ExportFormat.csv else stream_json(engine, table)
     return streamed(chunks, fmt, table.value)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/reconciliation",
+    response_class=StreamingResponse,
+    responses={**EXPORT_CONTENT, **NOT_FOUND},
+    summary="A campaign's reconciliation as CSV (one metric per row) or JSON (the report)",
+)
+def export_reconciliation(
+    report: CampaignReportDep, _key: ReaderKey, fmt: FormatQuery = ExportFormat.csv
+) -> StreamingResponse:
+    name = f"reconciliation-{report.campaign.campaign_id}" + (
+        f"-round-{report.round_id}" if report.round_id is not None else ""
+    )
+    if fmt is ExportFormat.json:
+        return streamed(iter([report.model_dump_json()]), fmt, name)
+    rows = ([row[c] for c in CSV_COLUMNS] for row in report_csv_rows(report))
+    return streamed(csv_lines(list(CSV_COLUMNS), rows), fmt, name)

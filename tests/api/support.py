@@ -29,7 +29,7 @@ API = "/api/v1"
 
 def settings_for(engine: Engine, **overrides: Any) -> Settings:
     url = engine.url.render_as_string(hide_password=False)
-    return Settings(database_url=url, rpc_url=None, **overrides)
+    return Settings(**{"database_url": url, "rpc_url": None, **overrides})
 
 
 @contextlib.contextmanager
