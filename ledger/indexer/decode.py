@@ -1,43 +1,56 @@
-"""Decode: raw logs into table rows, straight from the contract's ABI with eth-abi.
+"""Decode: raw logs into table rows, straight from the contract's ABI.
 
 Logs of one event kind are decoded together, column by column: one parameter of every log at a time.
 When every non-indexed parameter has a static ABI type (true of all but two of the ledger's events), its
 data word sits at the same offset in every log. The words of a column are deduplicated (campaign and round
-ids, donors, tokens and prices repeat from log to log) and the distinct ones decoded by one
+ids, donors, tokens and prices repeat from log to log) and the distinct ones decoded at once: in plain
+Python for integers, addresses, booleans and ``bytesN`` (:mod:`ledger.indexer.words`), otherwise by one
 ``eth_abi.decode`` call as an array of the parameter's type, whose encoding is exactly their concatenation
-behind a two-word head. Other events are decoded log by log. Rows are plain dicts keyed by column name (the
-parameter's name in snake case), ready for a bulk insert.
+behind a two-word head. Other events are decoded log by log with eth-abi. The rows stay in their columns
+(:class:`EventRows`), named after the parameters in snake case: the store binds them as tuples, and
+building a dict per row would cost as much as decoding it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.grammar import parse as parse_abi_type
 from eth_utils.abi import event_abi_to_log_topic
-from eth_utils.address import to_checksum_address
 
 from ledger.indexer.fetch import RawLog
 from ledger.indexer.gcpause import gc_paused
+from ledger.indexer.words import checksum, word_decoder
 
-Row = dict[str, Any]
+
+@dataclass(frozen=True, slots=True)
+class EventRows:
+    """The rows of one event kind, column by column: ``columns[i]`` holds the ``names[i]`` of every row."""
+
+    names: tuple[str, ...]
+    columns: tuple[Sequence[Any], ...]
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def tuples(self) -> Iterator[tuple[Any, ...]]:
+        """The rows as tuples, in the order of :attr:`names`."""
+        # Every column has one value per row, by construction: zip's length checks would only cost time.
+        return zip(*self.columns)  # noqa: B905
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name."""
+        return [dict(zip(self.names, values)) for values in self.tuples()]  # noqa: B905
 
 
 def snake_case(name: str) -> str:
     """``purchaseOrderRef`` → ``purchase_order_ref``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-@lru_cache(maxsize=65_536)
-def checksum(address: str) -> str:
-    """EIP-55 form, cached: a ledger sees the same few thousand addresses again and again."""
-    return to_checksum_address(address)
 
 
 @dataclass(frozen=True)
@@ -92,17 +105,21 @@ _ARRAY_OFFSET = (32).to_bytes(32, "big")
 
 
 def _decode_words(abi_type: str, words: Sequence[str]) -> list[Any]:
-    """Decode 32-byte words (64 hex digits) of one static ABI type, converted for SQL, with one
-    ``eth_abi.decode`` call: the words are the items of a ``T[]`` array, so prefixed with its offset and
-    length they are its exact encoding. (A ``T[]`` rather than a tuple ``(T, T, …)`` or a ``T[k]``: eth-abi
-    decodes the static items of those twice, and caches a decoder per length.)"""
+    """Decode 32-byte words (64 hex digits) of one static ABI type, converted for SQL: in plain Python if
+    :func:`~ledger.indexer.words.word_decoder` can, else with one ``eth_abi.decode`` call: the words are
+    the items of a ``T[]`` array, so prefixed with its offset and length they are its exact encoding. (A
+    ``T[]`` rather than a tuple ``(T, T, …)`` or a ``T[k]``: eth-abi decodes the static items of those
+    twice, and caches a decoder per length.)"""
+    fast = word_decoder(abi_type)
+    if fast is not None and (values := fast(words)) is not None:
+        return values
     blob = b"".join((_ARRAY_OFFSET, len(words).to_bytes(32, "big"), bytes.fromhex("".join(words))))
-    values = abi_decode([f"{abi_type}[]"], blob)[0]
+    decoded = abi_decode([f"{abi_type}[]"], blob)[0]
     if abi_type == "address":
-        return [checksum(v) for v in values]
+        return [checksum(v) for v in decoded]
     if abi_type.startswith("bytes"):  # bytesN: static
-        return ["0x" + v.hex() for v in values]
-    return list(values)
+        return ["0x" + v.hex() for v in decoded]
+    return list(decoded)
 
 
 def _decode_column(abi_type: str, words: Sequence[str], *, prefixed: bool) -> list[Any]:
@@ -130,7 +147,7 @@ class EventDecoder:
                 self.specs[spec.topic] = spec
         self.unknown = 0  # logs whose first topic is no event of the ABI
 
-    def decode(self, logs: Sequence[RawLog], timestamps: dict[int, int]) -> dict[str, list[Row]]:
+    def decode(self, logs: Sequence[RawLog], timestamps: dict[int, int]) -> dict[str, EventRows]:
         """Rows per event name; ``timestamps`` gives the block times that logs do not carry themselves."""
         groups: dict[str, list[RawLog]] = defaultdict(list)
         for raw in logs:
@@ -147,7 +164,7 @@ class EventDecoder:
                 for topic, group in groups.items()
             }
 
-    def _decode_group(self, spec: EventSpec, logs: list[RawLog], timestamps: dict[int, int]) -> list[Row]:
+    def _decode_group(self, spec: EventSpec, logs: list[RawLog], timestamps: dict[int, int]) -> EventRows:
         names: list[str] = list(_META_COLUMNS)
         columns: list[Sequence[Any]] = list(self._meta_columns(logs, timestamps))
         # Indexed parameters: each topic position, all logs at once.
@@ -163,18 +180,18 @@ class EventDecoder:
         # shift every later word of a joint decode; such a group is decoded log by log instead.
         width = len(spec.data)
         names.extend(column for column, _ in spec.data)
-        if spec.static_data and all(len(raw["data"]) == 2 + 64 * width for raw in logs):
+        data = [raw["data"] for raw in logs]
+        if spec.static_data and all(len(d) == 2 + 64 * width for d in data):
             for i, (_, abi_type) in enumerate(spec.data):
                 lo = 2 + 64 * i
-                words = [raw["data"][lo : lo + 64] for raw in logs]
+                words = [d[lo : lo + 64] for d in data]
                 columns.append(_decode_column(abi_type, words, prefixed=False))
         elif width:
             types = [t for _, t in spec.data]
-            decoded = [abi_decode(types, bytes.fromhex(raw["data"][2:])) for raw in logs]
+            decoded = [abi_decode(types, bytes.fromhex(d[2:])) for d in data]
             for i, abi_type in enumerate(types):
                 columns.append([_convert(abi_type, params[i]) for params in decoded])
-        # Every column has one value per log, by construction: zip's length checks would only cost time.
-        return [dict(zip(names, values)) for values in zip(*columns)]  # noqa: B905
+        return EventRows(tuple(names), tuple(columns))
 
     def _meta_columns(self, logs: list[RawLog], timestamps: dict[int, int]) -> Iterable[Sequence[Any]]:
         """The columns every row has, in the order of :data:`_META_COLUMNS`."""

@@ -5,10 +5,11 @@ replayed after a crash, or indexed again from an older cursor, changes nothing; 
 moves in the same transaction as the rows, a process killed at any point leaves the mirror at a batch
 boundary. A reorganisation is undone by :meth:`MirrorStore.rollback`, also in one transaction.
 
-Event rows take the fast path of each backend, inside the batch's transaction: on SQLite one
-``executemany`` of plain tuples through the driver (the only conversion, uint256 to its decimal string,
-done column by column); on PostgreSQL a ``COPY`` into a temporary staging table, then one
-``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the mirror table.
+Event rows arrive column by column (:class:`~ledger.indexer.decode.EventRows`) and take the fast path of
+each backend, inside the batch's transaction: on SQLite one ``executemany`` of plain tuples through the
+driver (the only conversion, uint256 to its decimal string, done column by column); on PostgreSQL a
+``COPY`` into a temporary staging table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the
+mirror table.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from psycopg import sql as pg
@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.db.models import EVENT_TABLES, Block, IndexerCursor
 from ledger.db.types import Uint256
-from ledger.indexer.decode import Row
+from ledger.indexer.decode import EventRows
 from ledger.indexer.fetch import Header
 from ledger.indexer.gcpause import gc_paused
 
@@ -126,7 +126,7 @@ class MirrorStore:
     def write_batch(
         self,
         chain_id: int,
-        rows: Mapping[str, Sequence[Row]],
+        rows: Mapping[str, EventRows],
         headers: Sequence[Header],
         *,
         block_number: int,
@@ -138,7 +138,7 @@ class MirrorStore:
         ``block_number``; all or nothing. Headers older than ``finalized`` are pruned."""
         with gc_paused(), self.engine.begin() as conn:
             for event_name, event_rows in rows.items():
-                if event_rows:
+                if len(event_rows):
                     self._insert_events(conn, EVENT_TABLES[event_name].__table__, event_rows)  # type: ignore[arg-type]
             if headers:
                 conn.execute(
@@ -202,32 +202,29 @@ class MirrorStore:
 
     # ─── bulk inserts ──────────────────────────────────────────────────────────────────────────────────
 
-    def _insert_events(self, conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-        """Insert rows that all have the same keys, skipping those already stored."""
-        names = [c.name for c in table.columns if c.name in rows[0]]
+    def _insert_events(self, conn: Connection, table: Table, rows: EventRows) -> None:
+        """Insert rows, skipping those already stored; the table's columns that ``rows`` has are written."""
+        given = dict(zip(rows.names, rows.columns, strict=True))
+        names = [c.name for c in table.columns if c.name in given]
         plain = _plain_columns(table, names)
         if plain is None or self._dialect not in ("sqlite", "postgresql"):
-            conn.execute(self._insert_ignoring_duplicates(table), list(rows))
+            conn.execute(self._insert_ignoring_duplicates(table), rows.dicts())
             return
-        if len(names) == 1:  # itemgetter of one name gives values, not tuples
-            params: list[tuple[Any, ...]] = [(row[names[0]],) for row in rows]
-        else:
-            params = list(map(itemgetter(*names), rows))
+        columns = [given[name] for name in names]
+        if self._dialect == "sqlite":
+            # SQLite keeps a uint256 as its decimal string (see ledger.db.types.Uint256). A column whose
+            # values all fit in 64 bits is bound as integers all the same: the column's TEXT affinity makes
+            # SQLite store exactly the decimal string (in C, faster than str() here); other columns are
+            # converted.
+            for i, is_uint in enumerate(plain):
+                if is_uint and not _fits_int64(columns[i]):
+                    columns[i] = [None if v is None else str(v) for v in columns[i]]
+        # Every column has one value per row, by construction: zip's length checks would only cost time.
+        params = list(zip(*columns))  # noqa: B905
         if self._dialect == "postgresql":
             self._postgres_copy(conn, table, names, params)
-            return
-        # SQLite keeps a uint256 as its decimal string (see ledger.db.types.Uint256). A column whose values
-        # all fit in 64 bits is bound as integers all the same: the column's TEXT affinity makes SQLite store
-        # exactly the decimal string (in C, faster than str() here); other columns are converted.
-        uints = [i for i, is_uint in enumerate(plain) if is_uint]
-        if uints:
-            columns: list[Sequence[Any]] = list(zip(*params, strict=True))
-            wide = [i for i in uints if not _fits_int64(columns[i])]
-            if wide:
-                for i in wide:
-                    columns[i] = [None if v is None else str(v) for v in columns[i]]
-                params = list(zip(*columns, strict=True))
-        self._sqlite_insert(conn, table, names, params)
+        else:
+            self._sqlite_insert(conn, table, names, params)
 
     def _sqlite_insert(
         self, conn: Connection, table: Table, names: list[str], params: list[tuple[Any, ...]]
