@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
 from ledger.indexer.decode import EventDecoder
 from ledger.indexer.fetch import ChainReader, Header, RangeTooLargeError, RawLog
+from ledger.indexer.gcpause import gc_paused
 from ledger.indexer.lock import indexer_lock
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.store import CursorState, MirrorStore
@@ -107,7 +108,10 @@ class Indexer:
             failures = 0
             while not stop.is_set():
                 try:
-                    progressed = self.step()
+                    # With the collector paused until the batch is freed: paused only around its parts, it
+                    # would walk every log and row still alive each time it resumes.
+                    with gc_paused():
+                        progressed = self.step()
                 except RangeTooLargeError:
                     raise
                 except RpcError as exc:
