@@ -5,6 +5,7 @@
 pledges, shares and what they bought; ``report_csv_rows`` flattens a report for a CSV export.
 """
 
+from ledger.reconcile.cache import ReconcileCache
 from ledger.reconcile.campaign import reconcile_campaign
 from ledger.reconcile.donor import donor_view
 from ledger.reconcile.mirror_check import MirrorVerifier
@@ -25,6 +26,7 @@ __all__ = [
     "DonorView",
     "Finding",
     "MirrorVerifier",
+    "ReconcileCache",
     "ReconcileOptions",
     "donor_view",
     "reconcile_campaign",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -15,6 +16,7 @@ import ledger
 from ledger.db.records import PurchaseOrder
 from ledger.reconcile import findings as rules
 from ledger.reconcile import queries as q
+from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, ledger_held
 from ledger.reconcile.mirror_check import OPEN, MirrorClaims, MirrorVerifier, RoundClaim
 from ledger.reconcile.report import (
     CampaignInfo,
@@ -39,7 +41,7 @@ from ledger.reconcile.report import (
     TokenTotals,
     report_hash,
 )
-from ledger.reconcile.units import EXACT, usd
+from ledger.reconcile.units import EXACT, money, usd
 from ledger.records.errors import RecordNotFoundError
 from ledger.records.service import reference_of
 
@@ -73,23 +75,49 @@ def reconcile_campaign(
     round_id: int | None = None,
     options: ReconcileOptions | None = None,
     verifier: MirrorVerifier | None = None,
+    cache: ReconcileCache | None = None,
 ) -> CampaignReport:
     """The reconciliation report of ``campaign_id`` as of the mirror's cursor on ``chain_id`` (default: the
     only chain mirrored). ``round_id`` narrows ``rounds`` to one round. With a ``verifier`` the SQL totals
-    are also compared with the contract's views at the mirror's block.
+    are also compared with the contract's views at the mirror's block. A ``cache`` (one per process, for a
+    server; see :mod:`ledger.reconcile.cache`) keeps reports until the mirror moves or a record is written,
+    and the pledge aggregates behind them, brought up to date incrementally.
 
     Raises :class:`~ledger.records.errors.RecordNotFoundError` for a campaign (or round) not in the mirror.
     """
     options = options or ReconcileOptions()
     pos = q.mirror_position(session, chain_id)
+    if cache is None:
+        return _report(session, pos, campaign_id, round_id, options, verifier, None)
+    key = cache.report_key(session, pos, campaign_id, round_id, options, verifier)
+    kept: CampaignReport | None = cache.report(key)
+    if kept is not None:
+        return kept.model_copy(
+            update={"generated_from": kept.generated_from.model_copy(update={"from_cache": True})}
+        )
+    report = _report(session, pos, campaign_id, round_id, options, verifier, cache)
+    if report.chain_check.status != "unreachable":  # the node may answer next time
+        cache.keep_report(key, report)
+    return report
+
+
+def _report(
+    session: Session,
+    pos: q.MirrorPosition,
+    campaign_id: int,
+    round_id: int | None,
+    options: ReconcileOptions,
+    verifier: MirrorVerifier | None,
+    cache: ReconcileCache | None,
+) -> CampaignReport:
     campaign = find_campaign(session, pos, campaign_id)
     tokens = q.accepted_tokens(session, pos, campaign_id)
     round_rows = q.rounds(session, pos, campaign_id)
     if round_id is not None and round_id not in round_rows:
         raise RecordNotFoundError(f"campaign {campaign_id} has no round {round_id} in the mirror")
-    pledges = q.pledge_sums(session, pos, campaign_id)
-    donors_by_round, donors = q.donor_counts(session, pos, campaign_id)
-    refunds = q.refund_sums(session, pos, campaign_id)
+    sums = campaign_aggregates(session, pos, campaign_id, cache)
+    pledges, refunds = sums.pledges, sums.refunds
+    donors_by_round, donors = sums.donors_by_round, sums.donors
     payments = q.disbursements(session, pos, campaign_id)
     orders = q.orders(session, campaign_id)
     lines = _by(q.order_lines(session, campaign_id), lambda line: line.order_id)
@@ -129,6 +157,8 @@ def reconcile_campaign(
     chain_check = ChainCheck(status="not_checked", detail="the mirror was not compared with the chain")
     if verifier is not None:
         claims = _claims(campaign, tokens, round_rows, pledges, refunds, totals)
+        if verifier.check_balances:
+            claims = replace(claims, ledger_held=ledger_held(session, pos, cache))
         chain_check, chain_findings = verifier.verify(session, pos, claims)
         findings.extend(chain_findings)
 
@@ -137,7 +167,12 @@ def reconcile_campaign(
         for r in round_rows.values()
         if round_id is None or r.round_id == round_id
     ]
-    order_reports = [_order_report(o, paid.get(o.id, []), lines, invoices, custody) for o in orders]
+    distributed: dict[int, int] = defaultdict(int)
+    for (_, line_id), quantity in custody.distributed.items():
+        distributed[line_id] += quantity
+    order_reports = [
+        _order_report(o, paid.get(o.id, []), lines, invoices, custody, distributed) for o in orders
+    ]
     report = CampaignReport(
         chain_id=pos.chain_id,
         contract=pos.contract,
@@ -310,7 +345,7 @@ def _supplier_totals(
 
 
 def _line_value(line: q.LineRow) -> Decimal:
-    return EXACT.multiply(Decimal(line.quantity), line.unit_price)
+    return money(EXACT.multiply(Decimal(line.quantity), line.unit_price))
 
 
 def _order_report(
@@ -319,11 +354,9 @@ def _order_report(
     lines: Mapping[int, Sequence[q.LineRow]],
     invoices: Mapping[int, Sequence[q.DocumentRow]],
     custody: q.Custody,
+    distributed: Mapping[int, int],
 ) -> OrderReport:
     order_lines = lines.get(order.id, ())
-    distributed: dict[int, int] = defaultdict(int)
-    for (_, line_id), quantity in custody.distributed.items():
-        distributed[line_id] += quantity
     order_invoices = invoices.get(order.id, ())
     return OrderReport(
         order_id=order.id,

@@ -16,6 +16,7 @@ from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_a
 from sqlalchemy.orm import Session
 
 from ledger.reconcile import queries as q
+from ledger.reconcile.cache import ReconcileCache, round_usd
 from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable
 from ledger.reconcile.report import (
     BoughtItem,
@@ -52,7 +53,14 @@ def donor_address(value: str) -> str:
     return to_checksum_address(text)
 
 
-def donor_view(session: Session, *, campaign_id: int, donor: str, chain_id: int | None = None) -> DonorView:
+def donor_view(
+    session: Session,
+    *,
+    campaign_id: int,
+    donor: str,
+    chain_id: int | None = None,
+    cache: ReconcileCache | None = None,
+) -> DonorView:
     """``donor``'s part of ``campaign_id`` as of the mirror's cursor on ``chain_id`` (default: the only
     chain mirrored). A donor with no pledge gets an empty view; an unknown campaign raises
     :class:`~ledger.records.errors.RecordNotFoundError`, a malformed address
@@ -64,7 +72,7 @@ def donor_view(session: Session, *, campaign_id: int, donor: str, chain_id: int 
     round_rows = q.rounds(session, pos, campaign_id)
     pledges = q.donor_pledges(session, pos, campaign_id, address)
     refunds = q.donor_refunds(session, pos, campaign_id, address)
-    round_totals = q.round_usd(session, pos, campaign_id)
+    round_totals = round_usd(session, pos, campaign_id, cache)
 
     donor_usd: dict[int, int] = defaultdict(int)
     for p in pledges:

@@ -17,7 +17,6 @@ queries the database. Severities are fixed per kind (:data:`ledger.reconcile.rep
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
@@ -45,8 +44,8 @@ def finding(kind: FindingKind, message: str, records: Iterable[RecordRef] = ()) 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Errors first, then by kind and the records involved: a stable order, so a stable report hash."""
 
-    def key(f: Finding) -> tuple[int, str, str, str]:
-        records = json.dumps([r.model_dump(mode="json") for r in f.records], sort_keys=True)
+    def key(f: Finding) -> tuple[int, str, list[tuple[str, int, str, str, int]], str]:
+        records = [(r.type, r.id or 0, r.key or "", r.tx_hash or "", r.log_index or 0) for r in f.records]
         return (_SEVERITY_RANK[f.severity], f.kind, records, f.message)
 
     return sorted(findings, key=key)

@@ -124,6 +124,8 @@ class MirrorClaims:
     #: Per token: (pledged, refunded, disbursed, held).
     tokens: Mapping[str, tuple[int, int, int, int]]
     rounds: Mapping[int, RoundClaim] = field(default_factory=dict)
+    #: Per token, what all the chain's campaigns hold in the mirror (read from SQL when None).
+    ledger_held: Mapping[str, int] | None = None
 
 
 class _UnreachableError(Exception):
@@ -327,7 +329,7 @@ class MirrorVerifier:
     ) -> None:
         """The contract's balance of each of the campaign's tokens covers what every campaign holds in the
         mirror (it may exceed it: anyone can send tokens to a contract without pledging)."""
-        held = ledger_held(session, position)
+        held = claims.ledger_held if claims.ledger_held is not None else ledger_held(session, position)
         for token in sorted(claims.tokens):
             balance = c.balance(token)
             c.compared += 1

@@ -41,6 +41,7 @@ from ledger.db.records import (
     Supplier,
 )
 from ledger.db.types import uint_sum
+from ledger.reconcile.units import money
 from ledger.records.errors import InvalidRecordError, RecordNotFoundError
 
 # ─── the mirror ─────────────────────────────────────────────────────────────────────────────────────────
@@ -52,6 +53,9 @@ class MirrorPosition:
 
     chain_id: int
     contract: str
+    genesis_hash: str
+    #: Reorganisations undone so far: a change means rows below the cursor may have changed.
+    reorgs: int
     block_number: int
     block_hash: str | None
     head_block: int
@@ -82,6 +86,8 @@ def mirror_position(s: Session, chain_id: int | None) -> MirrorPosition:
     return MirrorPosition(
         chain_id=cursor.chain_id,
         contract=cursor.contract,
+        genesis_hash=cursor.genesis_hash,
+        reorgs=cursor.reorgs,
         block_number=cursor.block_number,
         block_hash=cursor.block_hash,
         head_block=cursor.head_block,
@@ -90,9 +96,18 @@ def mirror_position(s: Session, chain_id: int | None) -> MirrorPosition:
     )
 
 
-def _mirrored(model: type[ChainEvent], pos: MirrorPosition, campaign_id: int) -> list[ColumnElement[bool]]:
+def mirrored(
+    model: type[ChainEvent], pos: MirrorPosition, campaign_id: int, *, after_block: int | None = None
+) -> list[ColumnElement[bool]]:
+    """The campaign's rows up to the report's block; with ``after_block``, only those of later blocks."""
+    if after_block is None:
+        # "+ 0": a whole campaign is read by a scan; SQLite would otherwise walk the (chain, block) index
+        # and fetch every row through it, which is slower than reading the table.
+        upto = (model.block_number + 0) <= pos.block_number
+        return [model.chain_id == pos.chain_id, upto, model.campaign_id == campaign_id]  # type: ignore[attr-defined]
     return [
         model.chain_id == pos.chain_id,
+        model.block_number > after_block,
         model.block_number <= pos.block_number,
         model.campaign_id == campaign_id,  # type: ignore[attr-defined]
     ]
@@ -121,7 +136,7 @@ def campaign_row(s: Session, pos: MirrorPosition, campaign_id: int) -> CampaignR
             CampaignCreated.block_timestamp,
             CampaignCreated.tx_hash,
         )
-        .where(*_mirrored(CampaignCreated, pos, campaign_id))
+        .where(*mirrored(CampaignCreated, pos, campaign_id))
         .order_by(CampaignCreated.id)
         .limit(1)
     ).first()
@@ -129,7 +144,7 @@ def campaign_row(s: Session, pos: MirrorPosition, campaign_id: int) -> CampaignR
         return None
     cancelled = s.execute(
         select(CampaignCancelled.block_number, CampaignCancelled.block_timestamp)
-        .where(*_mirrored(CampaignCancelled, pos, campaign_id))
+        .where(*mirrored(CampaignCancelled, pos, campaign_id))
         .order_by(CampaignCancelled.id)
         .limit(1)
     ).first()
@@ -153,7 +168,7 @@ def accepted_tokens(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[s
     tokens: dict[str, TokenRow] = {}
     rows = s.execute(
         select(TokenAccepted.token, TokenAccepted.token_decimals, TokenAccepted.feed)
-        .where(*_mirrored(TokenAccepted, pos, campaign_id))
+        .where(*mirrored(TokenAccepted, pos, campaign_id))
         .order_by(TokenAccepted.id)
     )
     for token, decimals, feed in rows:
@@ -185,7 +200,7 @@ def rounds(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[int, Round
                 RoundClosed.raised_usd,
                 RoundClosed.block_number,
                 RoundClosed.block_timestamp,
-            ).where(*_mirrored(RoundClosed, pos, campaign_id))
+            ).where(*mirrored(RoundClosed, pos, campaign_id))
         )
     }
     opened = s.execute(
@@ -195,7 +210,7 @@ def rounds(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[int, Round
             RoundOpened.end,
             RoundOpened.goal_usd,
             RoundOpened.all_or_nothing,
-        ).where(*_mirrored(RoundOpened, pos, campaign_id))
+        ).where(*mirrored(RoundOpened, pos, campaign_id))
     )
     result: dict[int, RoundRow] = {}
     for round_id, start, end, goal, aon in opened:
@@ -214,7 +229,9 @@ class Sums:
     last_timestamp: int = 0
 
 
-def pledge_sums(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[tuple[int, str], Sums]:
+def pledge_sums(
+    s: Session, pos: MirrorPosition, campaign_id: int, *, after_block: int | None = None
+) -> dict[tuple[int, str], Sums]:
     """Pledges per (round, token): count, base units, USD at receipt."""
     rows = s.execute(
         select(
@@ -224,7 +241,7 @@ def pledge_sums(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[tuple
             uint_sum(Pledged.amount),
             uint_sum(Pledged.usd_value),
         )
-        .where(*_mirrored(Pledged, pos, campaign_id))
+        .where(*mirrored(Pledged, pos, campaign_id, after_block=after_block))
         .group_by(Pledged.round_id, Pledged.token)
     )
     return {(r, t): Sums(int(n), int(a), int(u)) for r, t, n, a, u in rows}
@@ -234,7 +251,7 @@ def donor_counts(s: Session, pos: MirrorPosition, campaign_id: int) -> tuple[dic
     """Distinct donors per round, and in the whole campaign."""
     pairs = (
         select(Pledged.round_id, Pledged.donor)
-        .where(*_mirrored(Pledged, pos, campaign_id))
+        .where(*mirrored(Pledged, pos, campaign_id))
         .group_by(Pledged.round_id, Pledged.donor)
         .cte("round_donors")
     )
@@ -250,7 +267,9 @@ def donor_counts(s: Session, pos: MirrorPosition, campaign_id: int) -> tuple[dic
     return by_round, total
 
 
-def refund_sums(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[tuple[int, str], Sums]:
+def refund_sums(
+    s: Session, pos: MirrorPosition, campaign_id: int, *, after_block: int | None = None
+) -> dict[tuple[int, str], Sums]:
     """Refunds per (round, token): count, base units, time of the last one."""
     rows = s.execute(
         select(
@@ -260,7 +279,7 @@ def refund_sums(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[tuple
             uint_sum(Refunded.amount),
             func.max(Refunded.block_timestamp),
         )
-        .where(*_mirrored(Refunded, pos, campaign_id))
+        .where(*mirrored(Refunded, pos, campaign_id, after_block=after_block))
         .group_by(Refunded.round_id, Refunded.token)
     )
     return {(r, t): Sums(int(n), int(a), 0, int(last)) for r, t, n, a, last in rows}
@@ -293,7 +312,7 @@ def disbursements(s: Session, pos: MirrorPosition, campaign_id: int) -> list[Dis
             Disbursed.purchase_order_ref,
             Disbursed.invoice_hash,
         )
-        .where(*_mirrored(Disbursed, pos, campaign_id))
+        .where(*mirrored(Disbursed, pos, campaign_id))
         .order_by(Disbursed.block_number, Disbursed.log_index)
     )
     return [
@@ -302,16 +321,19 @@ def disbursements(s: Session, pos: MirrorPosition, campaign_id: int) -> list[Dis
     ]
 
 
-def ledger_held(s: Session, pos: MirrorPosition) -> dict[str, int]:
+def ledger_held(s: Session, pos: MirrorPosition, *, after_block: int | None = None) -> dict[str, int]:
     """Per token, what all campaigns of the chain hold (pledged − refunded − disbursed): the contract's
-    balance must cover it."""
+    balance must cover it. With ``after_block``, the change over the blocks after it."""
     held: dict[str, int] = {}
     for model, sign in ((Pledged, 1), (Refunded, -1), (Disbursed, -1)):
-        rows = s.execute(
-            select(model.token, uint_sum(model.amount))
-            .where(model.chain_id == pos.chain_id, model.block_number <= pos.block_number)
-            .group_by(model.token)
-        )
+        where = [model.chain_id == pos.chain_id, (model.block_number + 0) <= pos.block_number]
+        if after_block is not None:
+            where = [
+                model.chain_id == pos.chain_id,
+                model.block_number > after_block,
+                model.block_number <= pos.block_number,
+            ]
+        rows = s.execute(select(model.token, uint_sum(model.amount)).where(*where).group_by(model.token))
         for token, amount in rows:
             held[token] = held.get(token, 0) + sign * int(amount)
     return held
@@ -389,7 +411,10 @@ def order_lines(s: Session, campaign_id: int) -> list[LineRow]:
         .where(OrderLine.order_id.in_(_campaign_orders(campaign_id)))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
-    return [LineRow(*row) for row in rows]
+    return [
+        LineRow(i, order_id, line_no, item, unit, quantity, money(price), currency)
+        for i, order_id, line_no, item, unit, quantity, price, currency in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -412,6 +437,11 @@ _DOCUMENT_COLUMNS = (
 )
 
 
+def _document(row: Any) -> DocumentRow:
+    i, kind, order_id, digest, amount, currency = row
+    return DocumentRow(i, kind, order_id, digest, None if amount is None else money(amount), currency)
+
+
 def invoices(s: Session, campaign_id: int) -> list[DocumentRow]:
     """The invoices of the campaign's orders (the files themselves are not read)."""
     rows = s.execute(
@@ -419,7 +449,7 @@ def invoices(s: Session, campaign_id: int) -> list[DocumentRow]:
         .where(Document.kind == "invoice", Document.order_id.in_(_campaign_orders(campaign_id)))
         .order_by(Document.id)
     )
-    return [DocumentRow(*row) for row in rows]
+    return [_document(row) for row in rows]
 
 
 def documents_by_sha256(s: Session, digests: Iterable[str]) -> dict[str, DocumentRow]:
@@ -428,7 +458,7 @@ def documents_by_sha256(s: Session, digests: Iterable[str]) -> dict[str, Documen
     if not wanted:
         return {}
     rows = s.execute(select(*_DOCUMENT_COLUMNS).where(Document.sha256.in_(wanted)))
-    return {row.sha256: DocumentRow(*row) for row in rows}
+    return {row.sha256: _document(row) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -504,7 +534,7 @@ def reference_prices(s: Session, campaign_id: int) -> dict[tuple[str, str, str],
             & (items.c.currency == ReferencePrice.currency),
         )
     )
-    return {(item, unit, cur): ReferenceRow(rid, price) for item, unit, cur, rid, price in rows}
+    return {(item, unit, cur): ReferenceRow(rid, money(price)) for item, unit, cur, rid, price in rows}
 
 
 @dataclass(frozen=True)
@@ -530,7 +560,7 @@ def round_usd(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[int, in
     """The USD at receipt (8 decimals) of every round's pledges."""
     rows = s.execute(
         select(Pledged.round_id, uint_sum(Pledged.usd_value))
-        .where(*_mirrored(Pledged, pos, campaign_id))
+        .where(*mirrored(Pledged, pos, campaign_id))
         .group_by(Pledged.round_id)
     )
     return {int(r): int(u) for r, u in rows}
@@ -572,7 +602,7 @@ def donor_pledges(s: Session, pos: MirrorPosition, campaign_id: int, donor: str)
             Pledged.amount,
             Pledged.usd_value,
         )
-        .where(*_mirrored(Pledged, pos, campaign_id), Pledged.donor == donor)
+        .where(*mirrored(Pledged, pos, campaign_id), Pledged.donor == donor)
         .order_by(Pledged.block_number, Pledged.log_index)
     )
     return [DonorPledgeRow(*row) for row in rows]
@@ -590,7 +620,7 @@ def donor_refunds(s: Session, pos: MirrorPosition, campaign_id: int, donor: str)
             Refunded.amount,
             Refunded.caller,
         )
-        .where(*_mirrored(Refunded, pos, campaign_id), Refunded.donor == donor)
+        .where(*mirrored(Refunded, pos, campaign_id), Refunded.donor == donor)
         .order_by(Refunded.block_number, Refunded.log_index)
     )
     return [DonorRefundRow(*row) for row in rows]

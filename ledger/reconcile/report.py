@@ -7,11 +7,11 @@ order, so the same mirror and records give the same JSON, and :func:`report_hash
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import orjson
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -311,6 +311,8 @@ class GeneratedFrom(_Model):
     software_version: str
     indexer_head_block: int
     indexer_updated_at: datetime
+    #: Served again from a server's cache (see ledger.reconcile.cache), unchanged since ``generated_at``.
+    from_cache: bool = False
 
 
 #: Fields left out of the canonical JSON that :func:`report_hash` hashes.
@@ -429,8 +431,10 @@ class DonorView(_Model):
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the bytes :func:`report_hash` hashes."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """UTF-8 JSON with keys sorted and no whitespace — the same bytes as Python's
+    ``json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` — that
+    :func:`report_hash` hashes. Every amount in a report is a string, so no number formatting is involved."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def report_hash(report: CampaignReport | dict[str, Any]) -> str:
@@ -439,7 +443,8 @@ def report_hash(report: CampaignReport | dict[str, Any]) -> str:
     Works on the model and on the report's JSON as published (a parsed ``dict``), so anyone holding the JSON
     can check it against the hash an auditor anchored with ``attestReport``.
     """
-    data = report.model_dump(mode="json") if isinstance(report, CampaignReport) else dict(report)
-    for name in VOLATILE_FIELDS:
-        data.pop(name, None)
+    if isinstance(report, CampaignReport):
+        data = orjson.loads(report.model_dump_json(exclude=set(VOLATILE_FIELDS)))
+    else:
+        data = {k: v for k, v in report.items() if k not in VOLATILE_FIELDS}
     return "0x" + keccak(canonical_json(data)).hex()

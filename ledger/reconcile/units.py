@@ -18,6 +18,16 @@ def usd(value: int) -> Decimal:
     return Decimal(value).scaleb(-USD_DECIMALS, EXACT)
 
 
+#: Prices and document amounts are stored with 8 decimals (``ledger.db.records.Money``).
+MONEY_QUANTUM = Decimal("1E-8")
+
+
+def money(value: Decimal) -> Decimal:
+    """A stored price or amount with exactly 8 decimals, whatever the backend returned (``0.28`` or
+    ``0.28000000``), so that reports from SQLite and PostgreSQL serialise, and hash, alike."""
+    return value.quantize(MONEY_QUANTUM, context=EXACT)
+
+
 def decimal_places(value: Fraction, places: int) -> Decimal:
     """``value`` rounded half-even to ``places`` decimals."""
     scaled = value * 10**places

@@ -4,6 +4,7 @@ knobs the finding tests turn to break one thing at a time."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -230,8 +231,9 @@ def pay(
 
 def reference_campaign(
     env: LedgerEnv,
-    engine: Engine,
+    engine: Engine | Sequence[Engine],
     *,
+    agreed: int | None = None,
     paid: int | None = None,
     invoice: bytes = INVOICE,
     delivered: int = MASKS,
@@ -240,7 +242,10 @@ def reference_campaign(
     """WAHO's campaign: three donors pledge ETH, USDC (6 decimals) and DAI (18 decimals) in a two-week
     all-or-nothing round that meets its goal; FCSSC pays one vetted supplier 70,000 USDC against purchase
     order FCSSC-PO-2020-001 and its invoice; 250,000 masks fly Beijing → Abuja, are handed over with a
-    certificate and distributed to the 15 member states. Indexed; the knobs break one thing each."""
+    certificate and distributed to the 15 member states. Indexed (into each engine given, with the same
+    records). The knobs break one thing each: the amount agreed in the order, the amount paid, the invoice
+    stored, the quantity delivered, the reference price of a mask."""
+    engines = [engine] if isinstance(engine, Engine) else list(engine)
     taiyi, huobi, jubi = env.donors[0], env.donors[1], env.donors[2]
     campaign_id = env.create_campaign(("ETH", "USDC", "DAI"))
     round_id = env.open_round(campaign_id, goal_usd=100_000 * USD, days=14, aon=True)
@@ -249,36 +254,34 @@ def reference_campaign(
     env.pledge(jubi, campaign_id, round_id, "DAI", 15_000 * unit("DAI"))
     close(env, campaign_id, round_id)
     env.manager.send(env.f.approveSupplier(campaign_id, env.supplier.address, RECORD))
-    index(env, engine)
-
-    supplier_id = add_supplier(engine, env.supplier.address)
-    add_reference_price(engine, "disposable surgical mask", "piece", "USD", reference_price)
-    order_id, (line_id,) = add_order(
-        engine,
-        campaign_id=campaign_id,
-        supplier_id=supplier_id,
-        reference="FCSSC-PO-2020-001",
-        token=env.token_address("USDC"),
-        amount=70_000 * unit("USDC"),
-        lines=[("disposable surgical mask", MASKS, "piece", MASK_PRICE, "USD")],
-    )
-    add_document(engine, invoice, "invoice", order_id=order_id, amount=Decimal("70000"), currency="USD")
-    pay(
-        env,
-        campaign_id,
-        "USDC",
-        70_000 * unit("USDC") if paid is None else paid,
-        "FCSSC-PO-2020-001",
-        sha256(INVOICE),
-    )
-    shipment_id = ship(engine, order_id, {line_id: MASKS})
-    certificate = add_document(engine, HANDOVER, "handover_certificate", order_id=order_id)
-    delivery_id = deliver(engine, shipment_id, {line_id: delivered}, certificate)
-    scale = Decimal(delivered) / MASKS
-    quantities = [int(n * scale) for n in SHARES]
-    quantities[-1] += delivered - sum(quantities)
-    distribute(engine, delivery_id, line_id, dict(zip(MEMBER_STATES, quantities, strict=True)))
-    index(env, engine)
+    orders = []
+    for e in engines:
+        index(env, e)
+        supplier_id = add_supplier(e, env.supplier.address)
+        add_reference_price(e, "disposable surgical mask", "piece", "USD", reference_price)
+        order_id, (line_id,) = add_order(
+            e,
+            campaign_id=campaign_id,
+            supplier_id=supplier_id,
+            reference="FCSSC-PO-2020-001",
+            token=env.token_address("USDC"),
+            amount=70_000 * unit("USDC") if agreed is None else agreed,
+            lines=[("disposable surgical mask", MASKS, "piece", MASK_PRICE, "USD")],
+        )
+        add_document(e, invoice, "invoice", order_id=order_id, amount=Decimal("70000"), currency="USD")
+        orders.append((supplier_id, order_id, line_id))
+    paid = 70_000 * unit("USDC") if paid is None else paid
+    pay(env, campaign_id, "USDC", paid, "FCSSC-PO-2020-001", sha256(INVOICE))
+    for e in engines:
+        shipment_id = ship(e, order_id, {line_id: MASKS})
+        certificate = add_document(e, HANDOVER, "handover_certificate", order_id=order_id)
+        delivery_id = deliver(e, shipment_id, {line_id: delivered}, certificate)
+        scale = Decimal(delivered) / MASKS
+        quantities = [int(n * scale) for n in SHARES]
+        quantities[-1] += delivered - sum(quantities)
+        distribute(e, delivery_id, line_id, dict(zip(MEMBER_STATES, quantities, strict=True)))
+        index(env, e)
+    assert len(set(orders)) == 1, "the same records in every database"
     return Reference(
         campaign_id=campaign_id,
         round_id=round_id,

@@ -1,0 +1,178 @@
+"""A server's memory of reports and of the aggregates behind them, exact as long as only the indexer
+writes the mirror and only :mod:`ledger.records.service` writes the records.
+
+A campaign of 100,000 pledges takes a scan of every pledge per aggregate. Those aggregates change only
+when the indexer writes, and the indexer only appends blocks (moving its cursor in the same transaction)
+or rolls blocks back (counting a reorganisation). So aggregates computed as of block N stay true as long
+as block N is still the mirror's, and reach block M > N by adding the rows of blocks N+1..M, an index
+range on ``(chain_id, block_number)``. A reorganisation, a reset or a cursor that moved back recomputes
+them from scratch.
+
+A whole report is a function of the mirror's position, the records and the options: it is kept until
+the cursor moves or a record is written (every write of the records service adds a row to
+``record_versions``, whose count is read each time). A report whose chain check could not reach the node
+is not kept. Rows changed behind the indexer's or the service's back are not seen by what is kept: the
+cache is for servers; the CLI and the tests compute every report afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
+
+from ledger.db.models import Block
+from ledger.db.records import RecordVersion
+from ledger.reconcile import aggregates
+from ledger.reconcile import queries as q
+
+
+@dataclass(frozen=True)
+class _Entry:
+    genesis_hash: str
+    reorgs: int
+    block_number: int
+    block_hash: str | None
+    value: Any
+
+
+class _Lru:
+    """A bounded, thread-safe mapping that forgets the least recently used key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[object, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class ReconcileCache:
+    """Campaign aggregates per (database, chain, campaign), every campaign's holdings per (database,
+    chain), and whole reports. Thread-safe: share one per process (e.g. on the API app) and pass it to
+    :func:`~ledger.reconcile.reconcile_campaign` and :func:`~ledger.reconcile.donor_view`."""
+
+    def __init__(self, size: int = 256, reports: int = 16) -> None:
+        self._entries = _Lru(size)
+        self._reports = _Lru(reports)
+        #: How the last aggregates were served, for tests and metrics: "hit", "delta" or "full".
+        self.last: str = ""
+
+    # ─── aggregates ────────────────────────────────────────────────────────────────────────────────────
+
+    def _entry(self, key: tuple[object, ...]) -> _Entry | None:
+        entry: _Entry | None = self._entries.get(key)
+        return entry
+
+    def _put(self, key: tuple[object, ...], pos: q.MirrorPosition, value: object) -> None:
+        self._entries.put(key, _Entry(pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash, value))
+
+    @staticmethod
+    def _usable(s: Session, entry: _Entry | None, pos: q.MirrorPosition) -> str:
+        """How ``entry`` can serve ``pos``: "hit" as it is, "delta" with the blocks since, or "full"."""
+        if entry is None or (entry.genesis_hash, entry.reorgs) != (pos.genesis_hash, pos.reorgs):
+            return "full"
+        if entry.block_number == pos.block_number:
+            return "hit" if entry.block_hash == pos.block_hash else "full"
+        if entry.block_number > pos.block_number:
+            return "full"
+        # The entry's block must still be the mirror's (stored headers cover the blocks a reorg may undo).
+        stored = s.scalar(
+            select(Block.hash).where(Block.chain_id == pos.chain_id, Block.number == entry.block_number)
+        )
+        return "delta" if stored is not None and stored == entry.block_hash else "full"
+
+    def campaign(self, s: Session, pos: q.MirrorPosition, campaign_id: int) -> aggregates.CampaignAggregates:
+        key = (database(s), pos.chain_id, "campaign", campaign_id)
+        entry = self._entry(key)
+        how = self._usable(s, entry, pos)
+        value: aggregates.CampaignAggregates | None = None
+        if how == "hit":
+            assert entry is not None
+            value = entry.value
+        elif how == "delta":
+            assert entry is not None
+            value = aggregates.advance(s, pos, campaign_id, entry.value, entry.block_number)
+            if value is None:
+                how = "full"
+        if value is None:
+            value = aggregates.compute(s, pos, campaign_id)
+        self.last = how
+        if how != "hit":
+            self._put(key, pos, value)
+        return value
+
+    def ledger_held(self, s: Session, pos: q.MirrorPosition) -> dict[str, int]:
+        key = (database(s), pos.chain_id, "held")
+        entry = self._entry(key)
+        how = self._usable(s, entry, pos)
+        if how == "hit":
+            assert entry is not None
+            return dict(entry.value)
+        if how == "delta":
+            assert entry is not None
+            held: dict[str, int] = dict(entry.value)
+            for token, change in q.ledger_held(s, pos, after_block=entry.block_number).items():
+                held[token] = held.get(token, 0) + change
+        else:
+            held = q.ledger_held(s, pos)
+        self._put(key, pos, held)
+        return dict(held)
+
+    # ─── whole reports ─────────────────────────────────────────────────────────────────────────────────
+
+    @staticmethod
+    def report_key(s: Session, pos: q.MirrorPosition, *parts: object) -> tuple[object, ...]:
+        """What a report depends on: the database, the mirror's position, how many record versions were
+        written, and ``parts`` (campaign, round, options, verifier)."""
+        versions = s.scalar(select(func.count()).select_from(RecordVersion))
+        mirror = (pos.chain_id, pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash)
+        return (database(s), mirror, versions, *parts)
+
+    def report(self, key: tuple[object, ...]) -> Any:
+        return self._reports.get(key)
+
+    def keep_report(self, key: tuple[object, ...], report: object) -> None:
+        self._reports.put(key, report)
+
+
+def database(s: Session) -> str:
+    """The session's database, as a cache key (password hidden)."""
+    bind = s.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return engine.url.render_as_string(hide_password=True)
+
+
+def campaign_aggregates(
+    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+) -> aggregates.CampaignAggregates:
+    return aggregates.compute(s, pos, campaign_id) if cache is None else cache.campaign(s, pos, campaign_id)
+
+
+def round_usd(
+    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+) -> dict[int, int]:
+    """USD at receipt per round: one aggregate without a cache, the cached aggregates with one."""
+    if cache is None:
+        return q.round_usd(s, pos, campaign_id)
+    return cache.campaign(s, pos, campaign_id).round_usd()
+
+
+def ledger_held(s: Session, pos: q.MirrorPosition, cache: ReconcileCache | None) -> dict[str, int]:
+    return q.ledger_held(s, pos) if cache is None else cache.ledger_held(s, pos)
