@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import (
@@ -51,6 +51,17 @@ def settlement(session: Session, *, chain_id: int | None, depth: int) -> Settlem
     if cursor is None:
         return Settlement(head_block=-1, finalized_block=-1, depth=depth)
     return Settlement(head_block=cursor.head_block, finalized_block=cursor.finalized_block, depth=depth)
+
+
+def of_chain(model: type[ChainEvent], chain_id: int | None) -> ColumnElement[bool]:
+    """``model.chain_id == chain_id`` for keyset pages, written so that it cannot pick an index.
+
+    Nearly every row belongs to the one chain mirrored, but without statistics SQLite's planner takes the
+    ``(chain_id, block_number)`` index for it and then sorts every row of the chain to find the first page
+    in id order. ``chain_id + 0`` is not indexable, so the page is read along the primary key instead (an
+    index seek to the cursor, then ``limit`` rows): page 900 costs what page 1 costs.
+    """
+    return (model.chain_id + 0) == chain_id
 
 
 def with_confirmation(row: ChainEvent, settled: Settlement) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.chain import settlement, with_confirmation
+from api.chain import of_chain, settlement, with_confirmation
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.pagination import PageDep, keyset_page
 from api.params import CampaignFilter
@@ -23,7 +23,7 @@ def list_attestations(
     page: PageDep,
     campaign_id: CampaignFilter = None,
 ) -> AttestationsPublic:
-    statement = select(ReportAttested).where(ReportAttested.chain_id == chain_id)
+    statement = select(ReportAttested).where(of_chain(ReportAttested, chain_id))
     if campaign_id is not None:
         statement = statement.where(ReportAttested.campaign_id == campaign_id)
     rows, next_cursor = keyset_page(

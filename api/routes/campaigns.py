@@ -13,6 +13,7 @@ from api.chain import (
     campaign_row,
     cancelled_campaigns,
     current_managers,
+    of_chain,
     progress_pct,
     rounds,
     token_totals,
@@ -67,7 +68,7 @@ def _summaries(
 
 @router.get("", response_model=CampaignsPublic, summary="Campaigns in creation order, with their progress")
 def list_campaigns(session: SessionDep, chain_id: ChainIdDep, page: PageDep) -> CampaignsPublic:
-    statement = select(CampaignCreated).where(CampaignCreated.chain_id == chain_id)
+    statement = select(CampaignCreated).where(of_chain(CampaignCreated, chain_id))
     rows, next_cursor = keyset_page(
         session, statement, CampaignCreated.id, limit=page.limit, cursor=page.cursor
     )
