@@ -22,7 +22,7 @@ from tests.indexer.support import busy_life, some_pledges
 with warnings.catch_warnings():
     # Starlette suggests httpx2 for its test client; httpx is what is installed and works.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 API = "/api/v1"
 
