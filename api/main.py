@@ -19,7 +19,7 @@ from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
 from api.routes import root as root_routes
 from ledger.db.engine import make_engine
-from ledger.reconcile import MirrorVerifier
+from ledger.reconcile import MirrorVerifier, ReconcileCache
 from ledger.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = db
     # With a node, every reconciliation is also checked against the contract's views.
     app.state.verifier = MirrorVerifier.from_rpc(settings.rpc_url) if settings.rpc_url else None
+    # Reports are kept until the mirror moves or a record is written (per worker; workers share nothing).
+    app.state.reconcile_cache = ReconcileCache()
     registry, http_metrics = make_registry(db)
     app.state.metrics_registry = registry
     app.add_middleware(MetricsMiddleware, metrics=http_metrics)

@@ -11,7 +11,14 @@ from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.errors import NOT_FOUND
 from api.params import CampaignIdPath
 from api.schemas.common import MAX_UINT256, Address
-from ledger.reconcile import CampaignReport, DonorView, MirrorVerifier, donor_view, reconcile_campaign
+from ledger.reconcile import (
+    CampaignReport,
+    DonorView,
+    MirrorVerifier,
+    ReconcileCache,
+    donor_view,
+    reconcile_campaign,
+)
 from ledger.reconcile.report import ReconcileOptions
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["reconciliation"])
@@ -35,11 +42,21 @@ def get_verifier(request: Request) -> MirrorVerifier | None:
 VerifierDep = Annotated[MirrorVerifier | None, Depends(get_verifier)]
 
 
+def get_reconcile_cache(request: Request) -> ReconcileCache:
+    """The app's report and aggregate cache (thread-safe; one per worker process)."""
+    cache: ReconcileCache = request.app.state.reconcile_cache
+    return cache
+
+
+CacheDep = Annotated[ReconcileCache, Depends(get_reconcile_cache)]
+
+
 def campaign_report(
     session: SessionDep,
     settings: SettingsDep,
     chain_id: ChainIdDep,
     verifier: VerifierDep,
+    cache: CacheDep,
     campaign_id: CampaignIdPath,
     round_id: RoundQuery = None,
 ) -> CampaignReport:
@@ -51,6 +68,7 @@ def campaign_report(
         round_id=round_id,
         options=ReconcileOptions.from_settings(settings),
         verifier=verifier,
+        cache=cache,
     )
 
 
@@ -76,7 +94,8 @@ def read_reconciliation(report: CampaignReportDep) -> CampaignReport:
 def read_donor_view(
     session: SessionDep,
     chain_id: ChainIdDep,
+    cache: CacheDep,
     campaign_id: CampaignIdPath,
     donor: Annotated[Address, Path(description="The donor's address (any case)")],
 ) -> DonorView:
-    return donor_view(session, campaign_id=campaign_id, donor=donor, chain_id=chain_id)
+    return donor_view(session, campaign_id=campaign_id, donor=donor, chain_id=chain_id, cache=cache)

@@ -23,7 +23,7 @@ from ledger.settings import Settings
 from tests.api.conftest import Indexed
 from tests.api.support import API, api_client
 from tests.conftest import LedgerEnv
-from tests.indexer.support import rpc_url
+from tests.indexer.support import rpc_url, run_indexer
 from tests.reconcile.support import MASKS, reference_campaign
 
 
@@ -117,3 +117,36 @@ def test_auditors_export_the_reconciliation_as_csv_and_json(indexed: Indexed) ->
     assert [r for r in rows if r["metric"] != "generated_at"] == [
         r for r in expected if r["metric"] != "generated_at"
     ]
+
+
+def test_the_report_follows_new_pledges_and_records_written_through_the_api(
+    env: LedgerEnv, engine: Engine
+) -> None:
+    ref = reference_campaign(env, engine)
+    with Session(engine) as session, session.begin():
+        _, manager = create_key(session, name="manager", role="manager")
+    path = f"{API}/campaigns/{ref.campaign_id}/reconciliation"
+    with api_client(engine) as client:
+        before = client.get(path).json()
+        assert client.get(path).json()["report_hash"] == before["report_hash"]
+        round_id = env.open_round(ref.campaign_id)
+        env.pledge(env.donors[3], ref.campaign_id, round_id, "ETH", 10**16)
+        run_indexer(env, engine)
+        after_pledge = client.get(path).json()
+        assert (before["pledges"], after_pledge["pledges"]) == (3, 4)
+        order = {
+            "campaign_id": ref.campaign_id,
+            "supplier_id": ref.supplier_id,
+            "reference": "FCSSC-PO-2020-002",
+            "payment_token": env.token_address("USDC"),
+            "payment_amount": "1000000",
+            "issued_on": "2020-06-01",
+            "lines": [
+                {"item": "gloves", "quantity": 100, "unit": "pair", "unit_price": "0.01", "currency": "USD"}
+            ],
+        }
+        created = client.post(f"{API}/orders", json=order, headers={"X-API-Key": manager})
+        assert created.status_code == 201, created.text
+        after_order = client.get(path).json()
+    assert len(after_order["orders"]) == len(before["orders"]) + 1
+    assert "order_unpaid" in {f["kind"] for f in after_order["findings"]}
