@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from ledger.db.records import PurchaseOrder
+from ledger.indexer.gcpause import gc_paused
 from ledger.reconcile import findings as rules
 from ledger.reconcile import queries as q
 from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, ledger_held
@@ -88,19 +89,23 @@ def reconcile_campaign(
     options = options or ReconcileOptions()
     pos = q.mirror_position(session, chain_id)
     if cache is None:
-        return _report(session, pos, campaign_id, round_id, options, verifier, None)
+        with gc_paused():
+            return _report(session, pos, campaign_id, round_id, options, verifier, None)
     key = cache.report_key(session, pos, campaign_id, round_id, options, verifier)
     kept: CampaignReport | None = cache.report(key)
     if kept is not None:
         return kept.model_copy(
             update={"generated_from": kept.generated_from.model_copy(update={"from_cache": True})}
         )
-    report = _report(session, pos, campaign_id, round_id, options, verifier, cache)
+    with gc_paused():
+        report = _report(session, pos, campaign_id, round_id, options, verifier, cache)
     if report.chain_check.status != "unreachable":  # the node may answer next time
         cache.keep_report(key, report)
     return report
 
 
+# A report allocates tens of thousands of small objects, none in a reference cycle, so it is built with
+# the cyclic garbage collector paused (its collections would walk them all again and again).
 def _report(
     session: Session,
     pos: q.MirrorPosition,

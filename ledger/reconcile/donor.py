@@ -15,6 +15,7 @@ from fractions import Fraction
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
+from ledger.indexer.gcpause import gc_paused
 from ledger.reconcile import queries as q
 from ledger.reconcile.cache import ReconcileCache, round_usd
 from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable
@@ -66,6 +67,13 @@ def donor_view(
     :class:`~ledger.records.errors.RecordNotFoundError`, a malformed address
     :class:`InvalidDonorAddressError`."""
     address = donor_address(donor)
+    with gc_paused():  # many small objects, no cycles: see ledger.reconcile.campaign
+        return _donor_view(session, campaign_id, address, chain_id, cache)
+
+
+def _donor_view(
+    session: Session, campaign_id: int, address: str, chain_id: int | None, cache: ReconcileCache | None
+) -> DonorView:
     pos = q.mirror_position(session, chain_id)
     find_campaign(session, pos, campaign_id)
     decimals = {t.token: t.decimals for t in q.accepted_tokens(session, pos, campaign_id).values()}

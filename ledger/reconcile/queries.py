@@ -1,9 +1,9 @@
 """The SQL behind a report: a fixed number of queries whatever the size of the campaign.
 
-Pledges and refunds are only ever aggregated in SQL (``GROUP BY`` with :func:`uint_sum`); payments, orders
-and their lines are read as rows, since there are about as many of them as the report shows. Every query
-of the mirror stops at the block the report is made at (``block_number <= as_of``), so an indexer writing
-meanwhile cannot make the totals disagree with each other.
+Pledges and refunds are only ever aggregated in SQL (``GROUP BY`` with exact sums, see
+:mod:`ledger.reconcile.sums`); payments, orders and their lines are read as rows, since there are about as
+many of them as the report shows. Every query of the mirror stops at the block the report is made at
+(``block_number <= as_of``), so an indexer writing meanwhile cannot make the totals disagree.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from ledger.db.records import (
     ShipmentItem,
     Supplier,
 )
-from ledger.db.types import uint_sum
+from ledger.reconcile.sums import grouped_sums
 from ledger.reconcile.units import money
 from ledger.records.errors import InvalidRecordError, RecordNotFoundError
 
@@ -233,18 +233,14 @@ def pledge_sums(
     s: Session, pos: MirrorPosition, campaign_id: int, *, after_block: int | None = None
 ) -> dict[tuple[int, str], Sums]:
     """Pledges per (round, token): count, base units, USD at receipt."""
-    rows = s.execute(
-        select(
-            Pledged.round_id,
-            Pledged.token,
-            func.count(),
-            uint_sum(Pledged.amount),
-            uint_sum(Pledged.usd_value),
-        )
-        .where(*mirrored(Pledged, pos, campaign_id, after_block=after_block))
-        .group_by(Pledged.round_id, Pledged.token)
+    rows = grouped_sums(
+        s,
+        [Pledged.round_id, Pledged.token],
+        [func.count()],
+        [Pledged.amount, Pledged.usd_value],
+        mirrored(Pledged, pos, campaign_id, after_block=after_block),
     )
-    return {(r, t): Sums(int(n), int(a), int(u)) for r, t, n, a, u in rows}
+    return {(int(r), t): Sums(int(n), a, u) for r, t, n, a, u in rows}
 
 
 def donor_counts(s: Session, pos: MirrorPosition, campaign_id: int) -> tuple[dict[int, int], int]:
@@ -271,18 +267,14 @@ def refund_sums(
     s: Session, pos: MirrorPosition, campaign_id: int, *, after_block: int | None = None
 ) -> dict[tuple[int, str], Sums]:
     """Refunds per (round, token): count, base units, time of the last one."""
-    rows = s.execute(
-        select(
-            Refunded.round_id,
-            Refunded.token,
-            func.count(),
-            uint_sum(Refunded.amount),
-            func.max(Refunded.block_timestamp),
-        )
-        .where(*mirrored(Refunded, pos, campaign_id, after_block=after_block))
-        .group_by(Refunded.round_id, Refunded.token)
+    rows = grouped_sums(
+        s,
+        [Refunded.round_id, Refunded.token],
+        [func.count(), func.max(Refunded.block_timestamp)],
+        [Refunded.amount],
+        mirrored(Refunded, pos, campaign_id, after_block=after_block),
     )
-    return {(r, t): Sums(int(n), int(a), 0, int(last)) for r, t, n, a, last in rows}
+    return {(int(r), t): Sums(int(n), a, 0, int(last)) for r, t, n, last, a in rows}
 
 
 @dataclass(frozen=True)
@@ -333,8 +325,7 @@ def ledger_held(s: Session, pos: MirrorPosition, *, after_block: int | None = No
                 model.block_number > after_block,
                 model.block_number <= pos.block_number,
             ]
-        rows = s.execute(select(model.token, uint_sum(model.amount)).where(*where).group_by(model.token))
-        for token, amount in rows:
+        for token, amount in grouped_sums(s, [model.token], [], [model.amount], where):
             held[token] = held.get(token, 0) + sign * int(amount)
     return held
 
@@ -558,12 +549,8 @@ def suppliers_by_wallet(s: Session, wallets: Sequence[str]) -> dict[str, Supplie
 
 def round_usd(s: Session, pos: MirrorPosition, campaign_id: int) -> dict[int, int]:
     """The USD at receipt (8 decimals) of every round's pledges."""
-    rows = s.execute(
-        select(Pledged.round_id, uint_sum(Pledged.usd_value))
-        .where(*mirrored(Pledged, pos, campaign_id))
-        .group_by(Pledged.round_id)
-    )
-    return {int(r): int(u) for r, u in rows}
+    rows = grouped_sums(s, [Pledged.round_id], [], [Pledged.usd_value], mirrored(Pledged, pos, campaign_id))
+    return {int(r): u for r, u in rows}
 
 
 @dataclass(frozen=True)
