@@ -146,6 +146,7 @@ def _report(
     findings: list[Finding] = [
         *rules.payments_without_order(unmatched, decimals, _foreign_orders(session, campaign_id, unmatched)),
         *rules.order_payment_findings(orders, paid, decimals),
+        *rules.supplier_findings(orders, paid, decimals),
         *rules.invoice_findings(orders, paid, invoices, _stored_documents(session, orders, paid, invoices)),
         *rules.delivery_findings(orders, lines, custody, set(paid)),
         *rules.price_findings(orders, lines, references, options.price_tolerance),

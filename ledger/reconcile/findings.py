@@ -6,10 +6,12 @@ queries the database. Severities are fixed per kind (:data:`ledger.reconcile.rep
 - ``error``: money unaccounted for, or records contradicting the chain — a payment naming no order of the
   campaign (``payment_without_order``), more paid than agreed or anything paid for a cancelled order
   (``overpayment``), a payment in another token than agreed (``wrong_payment_token``), an invoice hash on
-  chain that is not the SHA-256 of an invoice of that order (``invoice_hash_mismatch``), the SQL mirror
-  disagreeing with the contract (``mirror_mismatch``).
+  chain that is not the SHA-256 of an invoice of that order (``invoice_hash_mismatch``), a payment against
+  an order to another address than its supplier's wallet (``wrong_supplier``), the SQL mirror disagreeing
+  with the contract (``mirror_mismatch``).
 - ``warning``: to follow up, possibly still in progress — an open order with no payment
-  (``order_unpaid``), less paid than agreed (``underpayment``), less delivered than ordered once an order is
+  (``order_unpaid``), less paid than agreed (``underpayment``), an order paid to a supplier whose vetting
+  status is not ``approved`` (``supplier_not_vetted``), less delivered than ordered once an order is
   paid or deliveries started (``delivered_short``), a unit price above the reference by more than the
   tolerance (``price_above_reference``), funds held with no round open and no movement for longer than
   allowed (``funds_idle``), the chain not reachable to check the mirror (``chain_unreachable``).
@@ -147,6 +149,36 @@ def order_payment_findings(
                     f"order {order.reference!r}: paid {paid_text}, agreed {agreed_text} "
                     f"({order.payment_amount - paid} base units short)",
                     records,
+                )
+            )
+    return found
+
+
+def supplier_findings(
+    orders: Sequence[OrderRow], payments: Mapping[int, Sequence[DisbursedRow]], decimals: Mapping[str, int]
+) -> list[Finding]:
+    """Payments against an order must go to that order's supplier, and that supplier must be vetted."""
+    found = []
+    for order in orders:
+        paid_rows = payments.get(order.id, ())
+        for p in paid_rows:
+            if p.supplier != order.supplier_wallet:
+                found.append(
+                    finding(
+                        "wrong_supplier",
+                        f"tx {p.tx_hash} paid {human_tokens(p.amount, decimals.get(p.token, 0), p.token)} "
+                        f"against order {order.reference!r} to {p.supplier}, not to the order's supplier "
+                        f"{order.supplier_name} ({order.supplier_wallet})",
+                        [order_ref(order), payment_ref(p)],
+                    )
+                )
+        if paid_rows and order.supplier_vetting != "approved":
+            found.append(
+                finding(
+                    "supplier_not_vetted",
+                    f"order {order.reference!r} was paid, but its supplier {order.supplier_name} is "
+                    f"{order.supplier_vetting}, not approved",
+                    [order_ref(order), RecordRef(type="supplier", id=order.supplier_id)],
                 )
             )
     return found

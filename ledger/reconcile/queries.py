@@ -343,6 +343,7 @@ class OrderRow:
     supplier_id: int
     supplier_name: str
     supplier_wallet: str
+    supplier_vetting: str
     payment_token: str
     payment_amount: int
 
@@ -358,6 +359,7 @@ def orders(s: Session, campaign_id: int) -> list[OrderRow]:
             PurchaseOrder.supplier_id,
             Supplier.name,
             Supplier.wallet,
+            Supplier.vetting_status,
             PurchaseOrder.payment_token,
             PurchaseOrder.payment_amount,
         )
@@ -366,8 +368,8 @@ def orders(s: Session, campaign_id: int) -> list[OrderRow]:
         .order_by(PurchaseOrder.id)
     )
     return [
-        OrderRow(i, ref, oref.lower(), st, iss, sid, name, wallet, tok, int(amt))
-        for i, ref, oref, st, iss, sid, name, wallet, tok, amt in rows
+        OrderRow(i, ref, oref.lower(), st, iss, sid, name, wallet, vetting, tok, int(amt))
+        for i, ref, oref, st, iss, sid, name, wallet, vetting, tok, amt in rows
     ]
 
 

@@ -13,7 +13,7 @@ from ledger.db.models import Pledged
 from ledger.db.session import write_session
 from ledger.reconcile import Finding, MirrorVerifier, ReconcileOptions, reconcile_campaign
 from ledger.records import service
-from ledger.records.schemas import OrderUpdate
+from ledger.records.schemas import OrderUpdate, SupplierUpdate
 from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import unit
 from tests.reconcile.support import (
@@ -24,6 +24,7 @@ from tests.reconcile.support import (
     advance_days,
     index,
     kinds,
+    order_ref_bytes,
     pay,
     reference_campaign,
     report,
@@ -108,6 +109,38 @@ def test_a_payment_in_another_token_than_agreed_is_flagged(env: LedgerEnv, engin
     (order,) = report(env, engine, ref.campaign_id).orders
     assert order.paid == order.payment_amount
     assert [(o.token, o.amount) for o in order.paid_other] == [(env.token_address("DAI"), 500 * unit("DAI"))]
+
+
+def test_paying_an_order_to_another_address_than_its_supplier_is_flagged(
+    env: LedgerEnv, engine: Engine
+) -> None:
+    ref = reference_campaign(env, engine, paid=70_000 * unit("USDC") - 100)
+    env.manager.send(env.f.approveSupplier(ref.campaign_id, env.outsider.address, b"\x0d" * 32))
+    receipt = env.manager.send(
+        env.f.disburse(
+            ref.campaign_id,
+            env.token_address("USDC"),
+            env.outsider.address,
+            100,
+            order_ref_bytes(PO),
+            bytes.fromhex(sha256(INVOICE)),
+        )
+    )
+    index(env, engine)
+    (finding,) = only(env, engine, ref.campaign_id, "wrong_supplier")
+    assert finding.severity == "error"
+    assert env.outsider.address in finding.message
+    assert tx(receipt) in {r.tx_hash for r in finding.records}
+
+
+def test_paying_a_supplier_that_is_not_vetted_is_flagged(env: LedgerEnv, engine: Engine) -> None:
+    ref = reference_campaign(env, engine)
+    with write_session(engine) as s:
+        changes = SupplierUpdate(version=1, vetting_status="suspended")
+        service.update_supplier(s, record_id=ref.supplier_id, changes=changes, actor=ACTOR)
+    (finding,) = only(env, engine, ref.campaign_id, "supplier_not_vetted")
+    assert finding.severity == "warning"
+    assert "suspended" in finding.message
 
 
 def test_an_invoice_hash_that_is_not_the_stored_invoice_is_flagged(env: LedgerEnv, engine: Engine) -> None:
