@@ -46,10 +46,10 @@ from ledger.reconcile.units import EXACT, money, usd
 from ledger.records.errors import RecordNotFoundError
 from ledger.records.service import reference_of
 
-#: RoundClosed.outcome (the contract's RoundState) as the report names it.
 K = TypeVar("K")
 V = TypeVar("V")
 
+#: RoundClosed.outcome (the contract's RoundState) as the report names it.
 OUTCOMES: dict[int | None, RoundOutcome] = {None: "open", 2: "succeeded", 3: "failed", 4: "cancelled"}
 
 
