@@ -6,21 +6,21 @@ too (:data:`UintStr`). Each editable record shows its ``version``: an edit sends
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, computed_field
 
-from api.schemas.common import Page, PublicModel, UintStr
+from api.schemas.common import Page, PublicModel, UintStr, UtcDatetime
 from ledger.db.types import canonical_decimal
 
 
 class VersionedPublic(PublicModel):
     id: int
     version: int = Field(description="Send it back with an edit; an edit of an older version is refused")
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     updated_by: str
 
 
@@ -94,7 +94,7 @@ class DocumentPublic(PublicModel):
     currency: str | None
     description: str
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: UtcDatetime
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -164,7 +164,7 @@ class RecordVersionPublic(PublicModel):
     version: int
     action: str
     actor: str
-    changed_at: datetime
+    changed_at: UtcDatetime
     before: dict[str, Any] | None = Field(description="Values before the change; null for the creation")
     after: dict[str, Any]
 
