@@ -40,6 +40,12 @@ class _Entry:
     value: Any
 
 
+@dataclass(frozen=True)
+class ReportKey:
+    which: tuple[object, ...]
+    state: tuple[object, ...]
+
+
 class _Lru:
     """A bounded, thread-safe mapping that forgets the least recently used key."""
 
@@ -138,18 +144,23 @@ class ReconcileCache:
     # ─── whole reports ─────────────────────────────────────────────────────────────────────────────────
 
     @staticmethod
-    def report_key(s: Session, pos: q.MirrorPosition, *parts: object) -> tuple[object, ...]:
-        """What a report depends on: the database, the mirror's position, how many record versions were
-        written, and ``parts`` (campaign, round, options, verifier)."""
+    def report_key(s: Session, pos: q.MirrorPosition, *parts: object) -> ReportKey:
+        """Which report (the database, the chain and ``parts``: campaign, round, options, verifier), and the
+        state it depends on: the mirror's position and how many record versions were written."""
         versions = s.scalar(select(func.count()).select_from(RecordVersion))
-        mirror = (pos.chain_id, pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash)
-        return (database(s), mirror, versions, *parts)
+        state = (pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash, versions)
+        return ReportKey((database(s), pos.chain_id, *parts), state)
 
-    def report(self, key: tuple[object, ...]) -> Any:
-        return self._reports.get(key)
+    def report(self, key: ReportKey) -> Any:
+        """The report kept for ``key.which`` if it was made in the state ``key.state``, else None."""
+        kept = self._reports.get(key.which)
+        if kept is None or kept[0] != key.state:
+            return None
+        return kept[1]
 
-    def keep_report(self, key: tuple[object, ...], report: object) -> None:
-        self._reports.put(key, report)
+    def keep_report(self, key: ReportKey, report: object) -> None:
+        """Keep ``report``, replacing the one kept for the same campaign in an older state."""
+        self._reports.put(key.which, (key.state, report))
 
 
 def database(s: Session) -> str:
