@@ -1,0 +1,39 @@
+"""The API benchmark as it is run: a small campaign, every measurement, the JSON on the last line."""
+
+import json
+import subprocess
+import sys
+
+from ledger.paths import PROJECT_ROOT
+
+BENCH = PROJECT_ROOT / "scripts" / "bench_api.py"
+
+
+def test_bench_api_measures_reconciliation_and_pages_and_ends_with_the_json_figures() -> None:
+    small = ["--pledges", "2000", "--per-tx", "500", "--donors", "2", "--orders", "20", "--suppliers", "5"]
+    small += ["--repeat", "5", "--warmup", "1", "--no-postgres", "--profile"]
+    result = subprocess.run(
+        [sys.executable, str(BENCH), *small, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    # The script checks itself that the pages list every pledge once and that the report covers every
+    # pledge, order and payment made, checked against the chain.
+    assert (figures["pledges"], figures["suppliers"], figures["orders"]) == (2000, 5, 20)
+    assert figures["postgres"] is None
+    sqlite = figures["sqlite"]
+    for key in ("reconcile_p50_ms", "reconcile_p95_ms", "deep_page_p50_ms", "first_page_p50_ms"):
+        assert sqlite[key] > 0, key
+    assert sqlite["reconcile_p95_ms"] >= sqlite["reconcile_p50_ms"]
+    assert sqlite["deep_vs_first"] == round(sqlite["deep_page_p50_ms"] / sqlite["first_page_p50_ms"], 2)
+    assert sqlite["deep_page"] == 18, "page 18 of 20 is the deep page of 2,000 pledges"
+    # Four in five orders are paid, the rest are reported unpaid; one line is priced far above the reference.
+    assert sqlite["findings"]["order_unpaid"] == 4
+    assert sqlite["findings"]["price_above_reference"] == 1
+    assert sqlite["reconcile_profile"]["sql_statements"] > 0
+    assert any(line.startswith("(sqlite) reconciliation p50") for line in lines)
