@@ -173,12 +173,7 @@ def _report(
         for r in round_rows.values()
         if round_id is None or r.round_id == round_id
     ]
-    distributed: dict[int, int] = defaultdict(int)
-    for (_, line_id), quantity in custody.distributed.items():
-        distributed[line_id] += quantity
-    order_reports = [
-        _order_report(o, paid.get(o.id, []), lines, invoices, custody, distributed) for o in orders
-    ]
+    order_reports = [_order_report(o, paid.get(o.id, []), lines, invoices, custody) for o in orders]
     report = CampaignReport(
         chain_id=pos.chain_id,
         contract=pos.contract,
@@ -204,7 +199,7 @@ def _report(
         suppliers=_supplier_totals(payments, suppliers),
         orders=order_reports,
         unmatched_payments=[payment_model(p) for p in unmatched],
-        procurement=_procurement(orders, order_reports, unmatched, _recipients(custody, lines)),
+        procurement=_procurement(orders, order_reports, unmatched, _recipients(custody)),
         findings=rules.sorted_findings(findings),
         chain_check=chain_check,
         options=options,
@@ -360,7 +355,6 @@ def _order_report(
     lines: Mapping[int, Sequence[q.LineRow]],
     invoices: Mapping[int, Sequence[q.DocumentRow]],
     custody: q.Custody,
-    distributed: Mapping[int, int],
 ) -> OrderReport:
     order_lines = lines.get(order.id, ())
     order_invoices = invoices.get(order.id, ())
@@ -398,7 +392,7 @@ def _order_report(
                 value=_line_value(line),
                 shipped=custody.shipped.get(line.id, 0),
                 delivered=custody.delivered.get(line.id, 0),
-                distributed=distributed.get(line.id, 0),
+                distributed=custody.distributed.get(line.id, 0),
             )
             for line in order_lines
         ],
@@ -435,14 +429,11 @@ def _procurement(
     )
 
 
-def _recipients(custody: q.Custody, lines: Mapping[int, Sequence[q.LineRow]]) -> list[RecipientTotals]:
-    by_line = {line.id: line for rows in lines.values() for line in rows}
-    sums: dict[tuple[str, str, str], int] = defaultdict(int)
-    for (recipient, line_id), quantity in custody.distributed.items():
-        line = by_line.get(line_id)
-        if line is not None:
-            sums[(recipient, line.item, line.unit)] += quantity
-    return [RecipientTotals(recipient=r, item=i, unit=u, quantity=n) for (r, i, u), n in sorted(sums.items())]
+def _recipients(custody: q.Custody) -> list[RecipientTotals]:
+    return [
+        RecipientTotals(recipient=r, item=i, unit=u, quantity=n)
+        for (r, i, u), n in sorted(custody.recipients.items())
+    ]
 
 
 def _foreign_orders(s: Session, campaign_id: int, unmatched: Sequence[q.DisbursedRow]) -> dict[str, int]:

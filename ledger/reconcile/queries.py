@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ledger.db.models import (
@@ -456,46 +456,54 @@ def documents_by_sha256(s: Session, digests: Iterable[str]) -> dict[str, Documen
 
 @dataclass(frozen=True)
 class Custody:
-    """Quantities along the chain of custody, per order line (and per recipient for distributions)."""
+    """Quantities along the chain of custody per order line, and per recipient of each item."""
 
     shipped: dict[int, int]
     delivered: dict[int, int]
-    distributed: dict[tuple[str, int], int]
+    distributed: dict[int, int]
+    #: (recipient, item, unit) → quantity distributed.
+    recipients: dict[tuple[str, str, str], int]
 
 
 def custody(s: Session, campaign_id: int) -> Custody:
-    """Shipped, delivered and distributed quantities per order line, in one round trip."""
+    """Shipped, delivered and distributed quantities per order line, and distributed per recipient and
+    item, in one round trip."""
     lines = select(OrderLine.id).where(OrderLine.order_id.in_(_campaign_orders(campaign_id)))
-    shipped = select(
-        literal("shipped").label("stage"),
-        literal("").label("recipient"),
-        ShipmentItem.order_line_id,
-        func.sum(ShipmentItem.quantity),
-    ).where(ShipmentItem.order_line_id.in_(lines))
-    shipped = shipped.group_by(ShipmentItem.order_line_id)
-    delivered = (
-        select(literal("delivered"), literal(""), DeliveryItem.order_line_id, func.sum(DeliveryItem.quantity))
-        .where(DeliveryItem.order_line_id.in_(lines))
-        .group_by(DeliveryItem.order_line_id)
-    )
-    distributed = (
+    empty = literal("")
+
+    def per_line(stage: str, line: Any, quantity: Any) -> Select[Any]:
+        return (
+            select(literal(stage), empty, empty, empty, line, func.sum(quantity))
+            .where(line.in_(lines))
+            .group_by(line)
+        )
+
+    recipients = (
         select(
-            literal("distributed"),
+            literal("recipient"),
             Distribution.recipient,
-            Distribution.order_line_id,
+            OrderLine.item,
+            OrderLine.unit,
+            literal(0),
             func.sum(Distribution.quantity),
         )
-        .where(Distribution.order_line_id.in_(lines))
-        .group_by(Distribution.recipient, Distribution.order_line_id)
+        .join(OrderLine, OrderLine.id == Distribution.order_line_id)
+        .where(OrderLine.order_id.in_(_campaign_orders(campaign_id)))
+        .group_by(Distribution.recipient, OrderLine.item, OrderLine.unit)
     )
-    result = Custody({}, {}, {})
-    for stage, recipient, line_id, quantity in s.execute(union_all(shipped, delivered, distributed)):
-        if stage == "shipped":
-            result.shipped[line_id] = int(quantity)
-        elif stage == "delivered":
-            result.delivered[line_id] = int(quantity)
+    parts: Any = union_all(
+        per_line("shipped", ShipmentItem.order_line_id, ShipmentItem.quantity),
+        per_line("delivered", DeliveryItem.order_line_id, DeliveryItem.quantity),
+        per_line("distributed", Distribution.order_line_id, Distribution.quantity),
+        recipients,
+    )
+    result = Custody({}, {}, {}, {})
+    by_line = {"shipped": result.shipped, "delivered": result.delivered, "distributed": result.distributed}
+    for stage, recipient, item, unit, line_id, quantity in s.execute(parts):
+        if stage == "recipient":
+            result.recipients[(recipient, item, unit)] = int(quantity)
         else:
-            result.distributed[(recipient, line_id)] = int(quantity)
+            by_line[stage][int(line_id)] = int(quantity)
     return result
 
 
