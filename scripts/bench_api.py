@@ -6,8 +6,13 @@ the same run:
 
 * ``GET /api/v1/campaigns/1/reconciliation``: the whole report (every token, round, supplier, order with
   its lines, payments, invoices and custody, and the findings), the mirror checked against the chain's
-  views through the node (the server is given ``PLEDGELEDGER_RPC_URL``, as a deployment would be); and,
-  as ``reconcile_unchecked_*``, from a second server on the same database that knows no node;
+  views through the node (the server is given ``PLEDGELEDGER_RPC_URL``, as a deployment would be). The
+  server keeps a report until the mirror moves or a record is written (``ledger.reconcile.cache``), so it
+  is timed three ways: ``reconcile_*`` asked again with nothing changed (the report kept: what a polling
+  dashboard sees); ``reconcile_after_write_*`` asked right after a record was written through the API
+  (an untimed ``PATCH`` of a supplier), so computed again on the kept pledge aggregates; and
+  ``reconcile_unchecked_after_write_*`` the same from a second server on the same database that knows no
+  node (no chain check). ``reconcile_cold_ms`` is the server's first report, nothing kept yet;
 * ``GET /api/v1/pledges?campaign_id=1&limit=100``: the first page, and the deep page (page 900 of 1,000
   with 100,000 pledges), requested with the ``cursor`` that page 899's ``next_cursor`` gave, the cursor
   found by walking every page once (which also checks that the pages hold every pledge exactly once).
@@ -24,17 +29,18 @@ as a real one would. The chain is indexed into each database with the real index
 (``ledger.indexer.runner.Indexer``).
 
 The API runs as ``uvicorn api.main:create_app --factory`` in a child process on a free loopback port
-(always stopped), one worker, no access log; the client is one keep-alive ``httpx.Client``. After
-``--warmup`` requests of each kind, the four requests are made in turn ``--repeat`` times (default 60),
-so that noise on this shared machine falls on all of them alike; p50 and p95 are of those. When the
-reconciliation's p50 misses its target (or with ``--profile``), the request is profiled in process
-(cProfile, and every SQL statement timed) and the heaviest parts printed.
+(always stopped), one worker, no access log; the client is one keep-alive ``httpx.Client`` per server.
+After ``--warmup`` turns, the requests are made in turn ``--repeat`` times (default 60), so that noise on
+this shared machine falls on all of them alike; p50 and p95 are of those. When a reconciliation p50
+misses its target (or with ``--profile``), the after-a-write request is profiled in process (cProfile,
+and every SQL statement timed) and the heaviest parts printed.
 
     scripts/bench_api.py --json                                            # last line: the JSON figures
     scripts/bench_api.py --pledges 2000 --orders 20 --suppliers 5 --no-postgres --json    # a quick run
 
-Targets: ``reconcile_p50_ms`` ≤ 150 and ``deep_page_p50_ms`` ≤ 2 × ``first_page_p50_ms`` (``deep_vs_first``
-≤ 2) on both backends. The whole run takes a few minutes, most of it building and indexing the chain.
+Targets: ``reconcile_p50_ms`` ≤ 150 (checked for ``reconcile_after_write_p50_ms`` too) and
+``deep_page_p50_ms`` ≤ 2 × ``first_page_p50_ms`` (``deep_vs_first`` ≤ 2) on both backends. The whole run
+takes about five minutes, most of it building and indexing the chain and walking every page.
 """
 
 from __future__ import annotations
@@ -74,10 +80,12 @@ from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
+from ledger.db.records import Supplier
 from ledger.db.session import write_session
 from ledger.deploy import LOCAL_ETH_USD, LOCAL_TOKENS
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
+from ledger.keys import create_key
 from ledger.node import free_port, start_node
 from ledger.paths import PROJECT_ROOT
 from ledger.records import service
@@ -91,6 +99,7 @@ from ledger.records.schemas import (
     ReferencePriceCreate,
     ShipmentCreate,
     SupplierCreate,
+    SupplierUpdate,
 )
 from scripts.bench_indexer import (
     DEFAULT_POSTGRES_URL,
@@ -483,9 +492,11 @@ def deep_cursor(client: httpx.Client, expected: int) -> tuple[str | None, int, i
 @dataclass
 class Figures:
     reconcile_ms: list[float] = field(default_factory=list)
+    after_write_ms: list[float] = field(default_factory=list)
     unchecked_ms: list[float] = field(default_factory=list)
     first_ms: list[float] = field(default_factory=list)
     deep_ms: list[float] = field(default_factory=list)
+    cold_ms: float = 0.0
 
     def summary(self) -> dict[str, float]:
         first = statistics.median(self.first_ms)
@@ -493,8 +504,10 @@ class Figures:
         return {
             "reconcile_p50_ms": round(statistics.median(self.reconcile_ms), 1),
             "reconcile_p95_ms": round(_p(self.reconcile_ms, 95), 1),
-            "reconcile_unchecked_p50_ms": round(statistics.median(self.unchecked_ms), 1),
-            "reconcile_unchecked_p95_ms": round(_p(self.unchecked_ms, 95), 1),
+            "reconcile_after_write_p50_ms": round(statistics.median(self.after_write_ms), 1),
+            "reconcile_after_write_p95_ms": round(_p(self.after_write_ms, 95), 1),
+            "reconcile_unchecked_after_write_p50_ms": round(statistics.median(self.unchecked_ms), 1),
+            "reconcile_cold_ms": round(self.cold_ms, 1),
             "deep_page_p50_ms": round(deep, 2),
             "deep_page_p95_ms": round(_p(self.deep_ms, 95), 2),
             "first_page_p50_ms": round(first, 2),
@@ -522,54 +535,94 @@ def check_report(report: dict[str, Any], chain: BenchChain, plan: Plan, payments
     return dict(sorted(kinds.items()))
 
 
+def _reconcile(client: httpx.Client, cached: bool) -> float:
+    """Time one reconciliation; check that it came from the server's cache, or not, as expected."""
+    elapsed, report = _get(client, f"/api/v1/campaigns/{CAMPAIGN_ID}/reconciliation")
+    if report["generated_from"].get("from_cache", False) != cached:
+        raise RuntimeError(f"expected a report {'from' if cached else 'not from'} the server's cache")
+    return elapsed
+
+
+def _write_a_record(client: httpx.Client, manager_key: str, n: int) -> None:
+    """Edit a supplier's notes: a record written, so the servers must compute the report again."""
+    _, supplier = _get(client, "/api/v1/suppliers/1")
+    answer = client.patch(
+        "/api/v1/suppliers/1",
+        json={"version": supplier["version"], "notes": f"benchmark edit {n}"},
+        headers={"X-API-Key": manager_key},
+    )
+    if answer.status_code != 200:
+        raise RuntimeError(f"PATCH /api/v1/suppliers/1: {answer.status_code} {answer.text[:300]}")
+
+
 def measure(
-    base_url: str, unchecked_url: str, expected: int, *, repeat: int, warmup: int
+    base_url: str, unchecked_url: str, manager_key: str, expected: int, *, repeat: int, warmup: int
 ) -> tuple[Figures, dict[str, Any], int]:
-    """Time the four requests in turn (the reconciliation also from the server that knows no node);
-    returns the figures, one report, and the deep page's number."""
-    reconciliation = f"/api/v1/campaigns/{CAMPAIGN_ID}/reconciliation"
+    """Time the requests in turn; returns the figures, one report, and the deep page's number.
+
+    Each turn: the first page, the deep page; a record written (not timed); the reconciliation, computed
+    again (after a write); the same, now from the server's cache; and the reconciliation from the server
+    that knows no node (computed again, without the chain check)."""
     pledges = "/api/v1/pledges"
     first = {"campaign_id": CAMPAIGN_ID, "limit": PAGE_SIZE}
+    figures = Figures()
     with (
         httpx.Client(base_url=base_url, timeout=120) as client,
         httpx.Client(base_url=unchecked_url, timeout=120) as unchecked,
     ):
+        figures.cold_ms = _reconcile(client, cached=False)  # the server's first: nothing kept yet
         cursor, deep_page, _ = deep_cursor(client, expected)
         deep = {**first, "cursor": cursor}
-        _, report = _get(client, reconciliation)
-        for _ in range(warmup):
-            _get(client, pledges, first)
-            _get(client, pledges, deep)
-            _get(client, reconciliation)
-            _get(unchecked, reconciliation)
-        figures = Figures()
-        for _ in range(repeat):
-            elapsed, body = _get(client, pledges, first)
-            figures.first_ms.append(elapsed)
-            elapsed, body = _get(client, pledges, deep)
+        _, report = _get(client, f"/api/v1/campaigns/{CAMPAIGN_ID}/reconciliation")
+        for n in range(warmup + repeat):
+            timed = n >= warmup
+            first_ms, _ = _get(client, pledges, first)
+            deep_ms, body = _get(client, pledges, deep)
             if len(body["data"]) != PAGE_SIZE:
                 raise RuntimeError(f"page {deep_page} has {len(body['data'])} rows")
-            figures.deep_ms.append(elapsed)
-            figures.reconcile_ms.append(_get(client, reconciliation)[0])
-            figures.unchecked_ms.append(_get(unchecked, reconciliation)[0])
+            _write_a_record(client, manager_key, n)
+            after_write_ms = _reconcile(client, cached=False)
+            reconcile_ms = _reconcile(client, cached=True)
+            unchecked_ms = _reconcile(unchecked, cached=False)
+            if timed:
+                figures.first_ms.append(first_ms)
+                figures.deep_ms.append(deep_ms)
+                figures.after_write_ms.append(after_write_ms)
+                figures.reconcile_ms.append(reconcile_ms)
+                figures.unchecked_ms.append(unchecked_ms)
     return figures, report, deep_page
 
 
 def profile_reconciliation(database_url: str, rpc_url: str, top: int = 25) -> dict[str, Any]:
-    """The route's work done in process: ``reconcile_campaign`` with the chain check, as the API calls it,
-    and the report's JSON; timed without a profiler, then with every SQL statement timed and under
-    cProfile (cumulative times of the reconciliation's own functions). Prints where the time goes and
-    returns the main shares."""
+    """The route's work done in process, as after a record is written: ``reconcile_campaign`` with the
+    chain check and a warm cache of aggregates, as the API calls it, and the report's JSON; timed without
+    a profiler, then with every SQL statement timed and under cProfile (cumulative times of the
+    reconciliation's own functions); and once with no cache at all. Prints where the time goes and returns
+    the main shares."""
     from ledger.reconcile import MirrorVerifier, ReconcileOptions, reconcile_campaign
+    from ledger.reconcile.cache import ReconcileCache
     from ledger.settings import Settings
 
     engine = make_engine(database_url)
     options = ReconcileOptions.from_settings(Settings(database_url=database_url))
     verifier = MirrorVerifier.from_rpc(rpc_url)
+    cache = ReconcileCache()
 
-    def reconcile() -> Any:
+    def write_a_record(n: int) -> None:  # the kept report is stale after it
+        with write_session(engine) as s:
+            version = s.get_one(Supplier, 1).version
+            changes = SupplierUpdate(version=version, notes=f"profile edit {n}")
+            service.update_supplier(s, record_id=1, changes=changes, actor=ACTOR)
+
+    def reconcile(*, cached: bool = True) -> Any:
         with Session(engine) as session:
-            return reconcile_campaign(session, campaign_id=CAMPAIGN_ID, options=options, verifier=verifier)
+            return reconcile_campaign(
+                session,
+                campaign_id=CAMPAIGN_ID,
+                options=options,
+                verifier=verifier,
+                cache=cache if cached else None,
+            )
 
     statements: dict[str, list[float]] = defaultdict(list)
 
@@ -580,24 +633,30 @@ def profile_reconciliation(database_url: str, rpc_url: str, top: int = 25) -> di
         statements[" ".join(sql.split())[:150]].append(time.perf_counter() - context._bench_started)
 
     try:
-        reconcile()  # warm
+        reconcile()  # the aggregates computed and kept, as a server has them
         walls, dumps = [], []
-        for _ in range(5):
+        for n in range(5):
+            write_a_record(n)
             started = time.perf_counter()
             report = reconcile()
             walls.append(time.perf_counter() - started)
             started = time.perf_counter()
             body = report.model_dump_json()
             dumps.append(time.perf_counter() - started)
+        write_a_record(5)
         event.listen(engine, "before_cursor_execute", before)
         event.listen(engine, "after_cursor_execute", after)
         reconcile()
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
+        write_a_record(6)
         profiler = cProfile.Profile()
         profiler.enable()
         reconcile()
         profiler.disable()
+        started = time.perf_counter()
+        reconcile(cached=False)
+        uncached = (time.perf_counter() - started) * 1000
     finally:
         engine.dispose()
     wall, dump = statistics.median(walls) * 1000, statistics.median(dumps) * 1000
@@ -606,7 +665,7 @@ def profile_reconciliation(database_url: str, rpc_url: str, top: int = 25) -> di
     say(
         f"  profile, in process: reconcile_campaign {wall:.0f} ms (SQL {sql:.0f} ms in {count} statements, "
         f"the rest Python and the chain check); the report's JSON {dump:.0f} ms more "
-        f"({len(body) / 1024:.0f} KiB)"
+        f"({len(body) / 1024:.0f} KiB); with no cache at all {uncached:.0f} ms"
     )
     for text, times in sorted(statements.items(), key=lambda kv: -sum(kv[1]))[:6]:
         say(f"    {sum(times) * 1000:7.1f} ms  {text}")
@@ -623,6 +682,7 @@ def profile_reconciliation(database_url: str, rpc_url: str, top: int = 25) -> di
         "sql_statements": count,
         "json_ms": round(dump, 1),
         "response_kib": round(len(body) / 1024),
+        "uncached_ms": round(uncached, 1),
     }
 
 
@@ -641,6 +701,8 @@ def run_backend(
         step = time.perf_counter()
         counts = write_records(engine, plan)
         say(f"  [{name}] records written in {time.perf_counter() - step:.1f} s: {counts}")
+        with Session(engine) as s, s.begin():
+            _, manager_key = create_key(s, name="bench", role="manager")
     finally:
         engine.dispose()
     with (
@@ -648,7 +710,7 @@ def run_backend(
         served_api(url, None, log.with_suffix(".unchecked.log")) as unchecked_url,
     ):
         figures, report, deep_page = measure(
-            base_url, unchecked_url, chain.events, repeat=args.repeat, warmup=args.warmup
+            base_url, unchecked_url, manager_key, chain.events, repeat=args.repeat, warmup=args.warmup
         )
     kinds = check_report(report, chain, plan, payments)
     result: dict[str, Any] = figures.summary()
@@ -656,11 +718,17 @@ def run_backend(
     result["findings"] = kinds
     say(
         f"({name}) reconciliation p50 {result['reconcile_p50_ms']} ms, p95 {result['reconcile_p95_ms']} ms "
-        f"({len(report['findings'])} findings; without the chain check p50 "
-        f"{result['reconcile_unchecked_p50_ms']} ms); pledges page 1 p50 {result['first_page_p50_ms']} ms, "
-        f"page {deep_page} p50 {result['deep_page_p50_ms']} ms ({result['deep_vs_first']} ×)"
+        f"(kept by the server); after a record is written p50 {result['reconcile_after_write_p50_ms']} ms, "
+        f"p95 {result['reconcile_after_write_p95_ms']} ms, without the chain check p50 "
+        f"{result['reconcile_unchecked_after_write_p50_ms']} ms; the server's first "
+        f"{result['reconcile_cold_ms']} ms; {len(report['findings'])} findings"
     )
-    if args.profile or result["reconcile_p50_ms"] > TARGETS["reconcile_p50_ms"]:
+    say(
+        f"({name}) pledges page 1 p50 {result['first_page_p50_ms']} ms, page {deep_page} p50 "
+        f"{result['deep_page_p50_ms']} ms ({result['deep_vs_first']} ×)"
+    )
+    slowest = max(result["reconcile_p50_ms"], result["reconcile_after_write_p50_ms"])
+    if args.profile or slowest > TARGETS["reconcile_p50_ms"]:
         result["reconcile_profile"] = profile_reconciliation(url, chain.rpc_url)
     return result
 
@@ -724,7 +792,11 @@ def main() -> int:
     checks: dict[str, bool] = {}
     for name, _ in backends:
         figures = results[name]
-        checks[f"{name} reconcile_p50_ms ≤ 150"] = figures["reconcile_p50_ms"] <= TARGETS["reconcile_p50_ms"]
+        target = TARGETS["reconcile_p50_ms"]
+        checks[f"{name} reconcile_p50_ms ≤ 150"] = figures["reconcile_p50_ms"] <= target
+        checks[f"{name} reconcile_after_write_p50_ms ≤ 150"] = (
+            figures["reconcile_after_write_p50_ms"] <= target
+        )
         checks[f"{name} deep page ≤ 2 × first page"] = figures["deep_vs_first"] <= TARGETS["deep_vs_first"]
     if args.no_postgres:
         results["postgres"] = None

@@ -27,13 +27,23 @@ def test_bench_api_measures_reconciliation_and_pages_and_ends_with_the_json_figu
     assert (figures["pledges"], figures["suppliers"], figures["orders"]) == (2000, 5, 20)
     assert figures["postgres"] is None
     sqlite = figures["sqlite"]
-    for key in ("reconcile_p50_ms", "reconcile_p95_ms", "deep_page_p50_ms", "first_page_p50_ms"):
+    for key in (
+        "reconcile_p50_ms",
+        "reconcile_p95_ms",
+        "reconcile_after_write_p50_ms",
+        "reconcile_unchecked_after_write_p50_ms",
+        "reconcile_cold_ms",
+        "deep_page_p50_ms",
+        "first_page_p50_ms",
+    ):
         assert sqlite[key] > 0, key
     assert sqlite["reconcile_p95_ms"] >= sqlite["reconcile_p50_ms"]
+    assert sqlite["reconcile_after_write_p95_ms"] >= sqlite["reconcile_after_write_p50_ms"]
     assert sqlite["deep_vs_first"] == round(sqlite["deep_page_p50_ms"] / sqlite["first_page_p50_ms"], 2)
     assert sqlite["deep_page"] == 18, "page 18 of 20 is the deep page of 2,000 pledges"
     # Four in five orders are paid, the rest are reported unpaid; one line is priced far above the reference.
     assert sqlite["findings"]["order_unpaid"] == 4
     assert sqlite["findings"]["price_above_reference"] == 1
     assert sqlite["reconcile_profile"]["sql_statements"] > 0
+    assert sqlite["reconcile_profile"]["uncached_ms"] > 0
     assert any(line.startswith("(sqlite) reconciliation p50") for line in lines)
