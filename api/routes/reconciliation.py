@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.errors import NOT_FOUND
@@ -81,8 +81,10 @@ CampaignReportDep = Annotated[CampaignReport, Depends(campaign_report)]
     responses=NOT_FOUND,
     summary="Where every unit pledged went: totals per token, round, supplier and order, and the findings",
 )
-def read_reconciliation(report: CampaignReportDep) -> CampaignReport:
-    return report
+def read_reconciliation(report: CampaignReportDep) -> Response:
+    # The report is already a validated model; serialise it once (in pydantic-core) rather than have
+    # FastAPI validate and encode a megabyte of it again on every request.
+    return Response(content=report.model_dump_json(), media_type="application/json")
 
 
 @router.get(

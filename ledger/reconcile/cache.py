@@ -147,6 +147,7 @@ class ReconcileCache:
     def report_key(s: Session, pos: q.MirrorPosition, *parts: object) -> ReportKey:
         """Which report (the database, the chain and ``parts``: campaign, round, options, verifier), and the
         state it depends on: the mirror's position and how many record versions were written."""
+        # A count, not max(id): ids are handed out before commit, so a lower one can commit later.
         versions = s.scalar(select(func.count()).select_from(RecordVersion))
         state = (pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash, versions)
         return ReportKey((database(s), pos.chain_id, *parts), state)
