@@ -67,7 +67,7 @@ def ganache_command() -> list[str]:
     return ["node", str(cli)]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     os.setsid()
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
@@ -193,7 +193,7 @@ def start_node(
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         node = LocalNode(kind=kind, port=chosen, chain_id=actual_chain_id, process=process, log_path=log_path)
         _running.add(node)

@@ -46,23 +46,18 @@ takes about five minutes, most of it building and indexing the chain and walking
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import hashlib
 import io
 import json
 import math
-import os
 import pstats
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,6 +71,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from api.process import served_api
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
@@ -86,8 +82,7 @@ from ledger.deploy import LOCAL_ETH_USD, LOCAL_TOKENS
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
 from ledger.keys import create_key
-from ledger.node import free_port, start_node
-from ledger.paths import PROJECT_ROOT
+from ledger.node import start_node
 from ledger.records import service
 from ledger.records.schemas import (
     DeliveryCreate,
@@ -396,53 +391,6 @@ def write_records(engine: Engine, plan: Plan) -> dict[str, int]:
 # ─── the API in a child process ────────────────────────────────────────────────────────────────────
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-@contextlib.contextmanager
-def served_api(database_url: str, rpc_url: str | None, log: Path) -> Iterator[str]:
-    """``uvicorn api.main:create_app`` on a free loopback port; yields its base URL; always stopped."""
-    port = free_port()
-    env = {**os.environ, "PLEDGELEDGER_DATABASE_URL": database_url}
-    env.pop("PLEDGELEDGER_RPC_URL", None)
-    if rpc_url is not None:
-        env["PLEDGELEDGER_RPC_URL"] = rpc_url
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {process.returncode}: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not answer within 60 s: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # ─── measuring ─────────────────────────────────────────────────────────────────────────────────────
@@ -706,8 +654,8 @@ def run_backend(
     finally:
         engine.dispose()
     with (
-        served_api(url, chain.rpc_url, log) as base_url,
-        served_api(url, None, log.with_suffix(".unchecked.log")) as unchecked_url,
+        served_api(url, rpc_url=chain.rpc_url, log=log) as base_url,
+        served_api(url, rpc_url=None, log=log.with_suffix(".unchecked.log")) as unchecked_url,
     ):
         figures, report, deep_page = measure(
             base_url, unchecked_url, manager_key, chain.events, repeat=args.repeat, warmup=args.warmup

@@ -17,18 +17,12 @@ the chain; the reconciliation counts every pledge sent and agrees with the contr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import os
 import random
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -41,14 +35,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from api.process import served_api
 from ledger.db.models import IndexerCursor, Pledged
 from ledger.db.records import Document, PurchaseOrder, RecordVersion, Shipment, ShipmentItem, Supplier
 from ledger.db.session import write_session
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.keys import create_key
-from ledger.node import free_port
-from ledger.paths import PROJECT_ROOT
 from ledger.records import service
 from ledger.records.schemas import ItemQuantity, OrderCreate, OrderLineIn, ShipmentCreate, SupplierCreate
 from tests.conftest import ETH, USD, LedgerEnv
@@ -67,48 +60,6 @@ HOT_ORDERS = 3
 # ─── the API in a child process ────────────────────────────────────────────────────────────────────────
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-@contextlib.contextmanager
-def served_api(database_url: str, node_url: str, log: Path) -> Iterator[str]:
-    """uvicorn serving ``api.main:create_app`` on a free loopback port; yields the base URL."""
-    port = free_port()
-    env = {**os.environ, "PLEDGELEDGER_DATABASE_URL": database_url, "PLEDGELEDGER_RPC_URL": node_url}
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"uvicorn exited: {log.read_text()[-3000:]}"
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, f"the API did not start: {log.read_text()[-3000:]}"
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # ─── the chain side: a pledger and the indexer following the head ──────────────────────────────────────
@@ -609,7 +560,7 @@ def test_fifty_clients_read_and_write_for_thirty_seconds_while_new_pledges_are_i
     )
     indexer = FollowingIndexer(env, engine)
     pledger = Pledger(env, campaign_id, round_id)
-    with served_api(database_url, rpc_url(env), tmp_path / "uvicorn.log") as base_url:
+    with served_api(database_url, rpc_url=rpc_url(env), log=tmp_path / "uvicorn.log") as base_url:
         indexer.start()
         pledger.start()
         try:

@@ -1,0 +1,67 @@
+"""The API in a child process (uvicorn on a free loopback port), for callers that run it beside other
+work: the benchmark, the load test, and a command that brings the whole system up."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from ledger.errors import LedgerError
+from ledger.node import die_with_parent, free_port
+from ledger.paths import PROJECT_ROOT
+
+
+class ApiStartError(LedgerError, RuntimeError):
+    """The API process exited or did not answer ``/health`` in time; its log says why."""
+
+
+@contextlib.contextmanager
+def served_api(database_url: str, *, rpc_url: str | None, log: Path, timeout: float = 60.0) -> Iterator[str]:
+    """Serve ``api.main:create_app`` from a child process on ``database_url`` (checking reconciliations
+    against ``rpc_url`` when given), its output in ``log``; yields the base URL once ``/health`` answers,
+    and stops the process on exit, whatever happened."""
+    port = free_port()
+    env = {**os.environ, "PLEDGELEDGER_DATABASE_URL": database_url}
+    env.pop("PLEDGELEDGER_RPC_URL", None)
+    if rpc_url is not None:
+        env["PLEDGELEDGER_RPC_URL"] = rpc_url
+    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise ApiStartError(f"the API exited with {process.returncode}: {log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise ApiStartError(
+                    f"the API did not answer within {timeout:.0f} s: {log.read_text()[-2000:]}"
+                )
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
