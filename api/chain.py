@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import (
@@ -62,6 +63,18 @@ def of_chain(model: type[ChainEvent], chain_id: int | None) -> ColumnElement[boo
     index seek to the cursor, then ``limit`` rows): page 900 costs what page 1 costs.
     """
     return (model.chain_id + 0) == chain_id
+
+
+def of_campaign(model: Any, chain_id: int | None, campaign_id: int | None) -> ColumnElement[bool]:
+    """The rows of one chain, and of one campaign if given, for keyset pages in id order.
+
+    Pledges, refunds and payments have an index on ``(chain_id, campaign_id, id)``: with a campaign the
+    plain equalities let the planner seek straight to a page of it, on PostgreSQL even before it has
+    statistics; without one, :func:`of_chain` keeps the page on the primary key.
+    """
+    if campaign_id is None:
+        return of_chain(model, chain_id)
+    return and_(model.chain_id == chain_id, model.campaign_id == campaign_id)
 
 
 def with_confirmation(row: ChainEvent, settled: Settlement) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.chain import of_chain, settlement, with_confirmation
+from api.chain import of_campaign, settlement, with_confirmation
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.pagination import PageDep, keyset_page
 from api.params import CampaignFilter, OrderRefFilter, SupplierFilter, TokenFilter
@@ -27,9 +27,7 @@ def list_disbursements(
     token: TokenFilter = None,
     purchase_order_ref: OrderRefFilter = None,
 ) -> DisbursementsPublic:
-    statement = select(Disbursed).where(of_chain(Disbursed, chain_id))
-    if campaign_id is not None:
-        statement = statement.where(Disbursed.campaign_id == campaign_id)
+    statement = select(Disbursed).where(of_campaign(Disbursed, chain_id, campaign_id))
     if supplier is not None:
         statement = statement.where(Disbursed.supplier == supplier)
     if token is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.chain import of_chain, settlement, with_confirmation
+from api.chain import of_campaign, settlement, with_confirmation
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.pagination import PageDep, keyset_page
 from api.params import CampaignFilter, DonorFilter, RoundFilter, TokenFilter
@@ -26,9 +26,7 @@ def list_refunds(
     donor: DonorFilter = None,
     token: TokenFilter = None,
 ) -> RefundsPublic:
-    statement = select(Refunded).where(of_chain(Refunded, chain_id))
-    if campaign_id is not None:
-        statement = statement.where(Refunded.campaign_id == campaign_id)
+    statement = select(Refunded).where(of_campaign(Refunded, chain_id, campaign_id))
     if round_id is not None:
         statement = statement.where(Refunded.round_id == round_id)
     if donor is not None:
