@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import secrets
 import signal
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -19,11 +21,13 @@ from typing import Annotated
 import typer
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
@@ -31,13 +35,14 @@ from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.deploy import Deployment, deploy, load_deployment, write_deployment
-from ledger.errors import ChainResetError, LedgerError
+from ledger.errors import ChainResetError, DeploymentNotFoundError, LedgerError
 from ledger.indexer.fetch import ChainReader
 from ledger.indexer.progress import RichProgress
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Finality, Indexer, IndexerConfig, LedgerSource
 from ledger.keys import create_key, list_keys, revoke_key
 from ledger.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID, LocalNode, NodeKind, start_node
+from ledger.services import IndexerThread, running_api, running_indexer
 from ledger.settings import get_settings
 
 app = typer.Typer(
@@ -137,25 +142,143 @@ def _wait_for_interrupt(node: LocalNode | None) -> None:
     raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
 
 
+def _current_deployment(url: str, build: Build, keystore: Path | None) -> Deployment:
+    """The chain's deployment if its file matches the node (same genesis, code at the ledger's address),
+    so that `up` run again on the same chain and database continues it; otherwise a new deployment."""
+    w3 = connect(url)
+    with contextlib.suppress(DeploymentNotFoundError):
+        known = load_deployment(get_settings().deployments_dir, w3.eth.chain_id)
+        genesis = w3.eth.get_block(0)["hash"].to_0x_hex()
+        if known.genesis_hash == genesis and w3.eth.get_code(to_checksum_address(known.ledger)):
+            return known
+    return _deploy(url, build, keystore, test_assets=None)
+
+
+def _up_database_url(database_url: str | None, node: LocalNode | None, deployment: Deployment) -> str:
+    """--database-url, else the settings' database; a chain started here lives only as long as `up`, so
+    its mirror goes to a SQLite file of its own (a database never holds two chains with the same id)."""
+    if database_url:
+        return database_url
+    if node is None:
+        return get_settings().database_url
+    directory = Path(tempfile.gettempdir()) / "pledgeledger-up"
+    return f"sqlite:///{directory / f'chain-{deployment.chain_id}-{deployment.genesis_hash[2:14]}.db'}"
+
+
+def _status_panel(
+    deployment: Deployment, rpc_url: str, database_url: str, api_url: str, indexer: IndexerThread
+) -> Panel:
+    cursor = indexer.cursor()
+    lag = (
+        "starting" if cursor is None else f"{cursor.lag} blocks (mirrored up to block {cursor.block_number})"
+    )
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Chain", f"{deployment.chain_id} at {rpc_url}")
+    table.add_row("PledgeLedger", deployment.ledger)
+    table.add_row("Database", escape(make_url(database_url).render_as_string(hide_password=True)))
+    table.add_row("Indexer lag", lag)
+    table.add_row("API", f"{api_url}/api/v1 (docs at {api_url}/docs)")
+    table.add_row("Dashboard", f"{api_url}/")
+    return Panel(table, title="pledgeledger up", border_style="green")
+
+
+def _demo_key(database_url: str) -> str:
+    """A manager key of its own for this run of the demo (stored hashed, like any key)."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            _, plaintext = create_key(session, name=f"demo-fcssc-{secrets.token_hex(4)}", role="manager")
+    finally:
+        engine.dispose()
+    return plaintext
+
+
+def _play_demo(url: str, deployment: Deployment, build: Build, api_url: str, database_url: str) -> None:
+    from ledger.demo import ApiClient, DemoChain, play_reference_campaign
+    from ledger.demo.summary import summary_table
+
+    chain = DemoChain.connect(connect(url), deployment, build, get_settings().dev_mnemonic)
+    api = ApiClient(api_url, _demo_key(database_url))
+    try:
+        result = play_reference_campaign(chain, api, deployment.chain_id, console)
+    finally:
+        api.close()
+    symbols = {t.address.lower(): symbol for symbol, t in deployment.tokens.items()}
+    console.print(summary_table(result, symbols))
+    console.print(f"Dashboard: [bold]{api_url}/[/bold]  (campaign {result.campaign_id})")
+
+
+def _serve_until_interrupt(
+    node: LocalNode | None, indexer: IndexerThread, panel: Callable[[], Panel]
+) -> None:
+    console.print("[dim]Serving. Press Ctrl-C to stop.[/dim]")
+    with Live(panel(), console=console, auto_refresh=False, transient=False) as live:
+        while node is None or node.alive():
+            indexer.check()
+            time.sleep(1)
+            live.update(panel(), refresh=console.is_terminal)
+    raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+
+
 @app.command()
 def up(
     rpc_url: RpcUrlOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="Database (default: SQLite; a chain started here gets its own file)"
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the API and dashboard")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Play the reference campaign (SCENARIO.md) through the system")
+    ] = False,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop once started (and the demo played) instead of serving")
+    ] = False,
     keystore: KeystoreOption = None,
     chain_port: Annotated[
         int | None, typer.Option(help="Port for the local Anvil (default: a free one)")
     ] = None,
-    exit_after: Annotated[
-        bool, typer.Option("--exit", help="Stop after deploying instead of serving")
-    ] = False,
 ) -> None:
-    """Start a local chain (unless --rpc-url), deploy the contracts and keep serving until Ctrl-C."""
+    """Bring the system up: a local chain (unless --rpc-url), the contracts (deployed unless this chain
+    has them), the indexer following the head and the API with the dashboard, until Ctrl-C."""
+    settings = get_settings()
     build = _compile()
     with _chain(rpc_url, port=chain_port) as (url, node):
-        deployment = _deploy(url, build, keystore, test_assets=None)
-        path = write_deployment(deployment, get_settings().deployments_dir)
-        console.print(_deployment_panel(deployment, url, path))
-        if not exit_after:
-            _wait_for_interrupt(node)
+        deployment = _current_deployment(url, build, keystore)
+        write_deployment(deployment, settings.deployments_dir)
+        db_url = _up_database_url(database_url, node, deployment)
+        with console.status("Migrating the database…"):
+            _migrated_engine(db_url).dispose()
+        engine = make_engine(db_url)
+        config = IndexerConfig(
+            confirmations=settings.confirmations,
+            finality=settings.finality,
+            poll_interval=min(settings.poll_interval, 0.25),
+            target_logs=settings.index_batch_logs,
+        )
+        source = LedgerSource(deployment.ledger, deployment.block_number, build["PledgeLedger"].abi)
+        api_settings = settings.model_copy(update={"database_url": db_url, "rpc_url": url})
+        try:
+            with (
+                running_indexer(url, engine, source, config, settings.rpc_give_up_after) as indexer,
+                running_api(api_settings, "127.0.0.1", port) as api_url,
+            ):
+
+                def panel() -> Panel:
+                    return _status_panel(deployment, url, db_url, api_url, indexer)
+
+                console.print(panel())
+                if demo:
+                    _play_demo(url, deployment, build, api_url, db_url)
+                    indexer.check()
+                if not exit_after:
+                    _serve_until_interrupt(node, indexer, panel)
+        finally:
+            engine.dispose()
 
 
 @app.command()

@@ -1,0 +1,8 @@
+"""``pledgeledger up --demo``: the reference campaign of SCENARIO.md played through the real contracts and
+the real API."""
+
+from ledger.demo.api_client import ApiClient, DemoApiError
+from ledger.demo.chain import DemoChain
+from ledger.demo.scenario import DemoResult, play_reference_campaign
+
+__all__ = ["ApiClient", "DemoApiError", "DemoChain", "DemoResult", "play_reference_campaign"]

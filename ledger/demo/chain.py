@@ -1,0 +1,118 @@
+"""The demo's actors on a local chain: development accounts that sign real transactions to the ledger and
+the mock tokens and feeds of the deployment, and the local chain's clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from ledger.chain import ErrorDecoder, Transactor, dev_accounts
+from ledger.compiler import Build
+from ledger.demo.data import ACCOUNT_INDEX, DAY
+from ledger.deploy import Deployment
+from ledger.errors import LedgerError
+
+ETH = "0x" + "00" * 20
+#: Contract of each mock token, to read and mint it.
+_TOKEN_CONTRACTS = {
+    "USDC": "MockERC20",
+    "DAI": "MockERC20",
+    "USDT": "MockNoReturnToken",
+    "FEE": "MockFeeToken",
+}
+
+
+@dataclass
+class DemoChain:
+    """Signers for each role and the deployment's contracts."""
+
+    w3: Web3
+    ledger: Contract
+    actors: dict[str, Transactor]
+    tokens: dict[str, Contract]
+    feeds: dict[str, Contract]
+    decimals: dict[str, int]
+
+    @classmethod
+    def connect(cls, w3: Web3, deployment: Deployment, build: Build, mnemonic: str) -> DemoChain:
+        if "ETH" not in deployment.tokens:
+            raise LedgerError("the demo needs the local test tokens and feeds: deploy to a local chain")
+        decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
+        accounts = dev_accounts(max(ACCOUNT_INDEX.values()) + 1, mnemonic)
+        actors = {name: Transactor(w3, accounts[i], decoder) for name, i in ACCOUNT_INDEX.items()}
+        address = Web3.to_checksum_address
+        ledger = w3.eth.contract(address=address(deployment.ledger), abi=build["PledgeLedger"].abi)
+        feed_abi = build["MockAggregator"].abi
+        feeds = {
+            s: w3.eth.contract(address=address(t.feed), abi=feed_abi) for s, t in deployment.tokens.items()
+        }
+        tokens = {
+            s: w3.eth.contract(address=address(t.address), abi=build[_TOKEN_CONTRACTS[s]].abi)
+            for s, t in deployment.tokens.items()
+            if s in _TOKEN_CONTRACTS
+        }
+        decimals = {s: t.decimals for s, t in deployment.tokens.items()}
+        return cls(w3, ledger, actors, tokens, feeds, decimals)
+
+    @property
+    def f(self) -> Any:
+        return self.ledger.functions
+
+    def address(self, actor: str) -> str:
+        return self.actors[actor].address
+
+    def token_address(self, symbol: str) -> str:
+        return ETH if symbol == "ETH" else str(self.tokens[symbol].address)
+
+    def units(self, symbol: str, whole: int) -> int:
+        return int(whole * 10 ** self.decimals[symbol])
+
+    def send(self, actor: str, call: Any, value: int = 0) -> TxReceipt:
+        return self.actors[actor].send(call, value=value)
+
+    def event(self, receipt: TxReceipt, name: str) -> Any:
+        return getattr(self.ledger.events, name)().process_receipt(receipt)[0]["args"]
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock forward, mine a block and refresh the mock feeds (else prices are stale)."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        for feed in self.feeds.values():
+            price = feed.functions.latestRoundData().call()[1]
+            self.send("admin", feed.functions.setAnswer(price))
+
+    def advance_to(self, timestamp: int) -> None:
+        if timestamp > self.now():
+            self.advance(timestamp - self.now())
+
+    def fund(self, donor: str, symbol: str, amount: int) -> None:
+        """Mint the donor what they pledge (the mocks mint to anyone); ETH comes with the dev account."""
+        if symbol != "ETH":
+            self.send("admin", self.tokens[symbol].functions.mint(self.address(donor), amount))
+
+    def pledge(self, donor: str, campaign_id: int, round_id: int, symbol: str, amount: int) -> TxReceipt:
+        if symbol == "ETH":
+            return self.send(donor, self.f.pledge(campaign_id, round_id), value=amount)
+        self.send(donor, self.tokens[symbol].functions.approve(self.ledger.address, amount))
+        return self.send(
+            donor, self.f.pledgeToken(campaign_id, round_id, self.tokens[symbol].address, amount)
+        )
+
+    def accept_tokens(self, campaign_id: int, symbols: tuple[str, ...]) -> None:
+        for symbol in symbols:
+            call = self.f.acceptToken(
+                campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY
+            )
+            self.send("admin", call)
+
+    def grant_auditor(self) -> None:
+        role = self.f.AUDITOR_ROLE().call()
+        if not self.f.hasRole(role, self.address("auditor")).call():
+            self.send("admin", self.f.grantRole(role, self.address("auditor")))

@@ -1,0 +1,90 @@
+"""The indexer and the API beside the command that brings the system up: threads of this process, so
+there is no child to leave behind, each stopped (and joined) when the ``with`` block ends."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from ledger.errors import LedgerError
+from ledger.indexer.rpc import RpcClient
+from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
+from ledger.indexer.store import CursorState
+from ledger.settings import Settings
+
+
+@dataclass
+class IndexerThread:
+    """The indexer following the head in a thread; a crash is kept and reported by :meth:`check`."""
+
+    indexer: Indexer
+    stop: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.indexer.run(stop=self.stop)
+        except BaseException as exc:  # reported to the main thread by check()
+            self.error = exc
+
+    def cursor(self) -> CursorState | None:
+        with contextlib.suppress(AssertionError):  # not opened yet
+            return self.indexer.cursor
+        return None
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise LedgerError(f"the indexer stopped: {self.error}") from self.error
+
+
+@contextlib.contextmanager
+def running_indexer(
+    rpc_url: str, engine: Engine, source: LedgerSource, config: IndexerConfig, give_up_after: float
+) -> Iterator[IndexerThread]:
+    with RpcClient(rpc_url, give_up_after=give_up_after) as rpc:
+        worker = IndexerThread(Indexer(rpc, engine, source, config))
+        thread = threading.Thread(target=worker.run, name="indexer", daemon=True)
+        thread.start()
+        try:
+            yield worker
+        finally:
+            worker.stop.set()
+            thread.join(timeout=30)
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
+@contextlib.contextmanager
+def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0) -> Iterator[str]:
+    """The API (with whatever the app serves at ``/``) on ``host:port`` in a thread; yields its URL."""
+    import uvicorn  # the web stack loads only when served
+
+    from api.main import create_app
+
+    if _port_taken(host, port):
+        raise LedgerError(f"port {port} on {host} is in use: pass --port to choose another")
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise LedgerError(f"the API did not start on {host}:{port}")
+            if time.monotonic() > deadline:
+                raise LedgerError(f"the API did not start on {host}:{port} within {timeout:.0f} s")
+            time.sleep(0.05)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
