@@ -17,6 +17,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
+from api.routes import dashboard as dashboard_routes
 from api.routes import root as root_routes
 from ledger.db.engine import make_engine
 from ledger.reconcile import MirrorVerifier, ReconcileCache
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(root_routes.router)
+    app.include_router(dashboard_routes.router)
     return app
 
 
