@@ -42,7 +42,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Finality, Indexer, IndexerConfig, LedgerSource
 from ledger.keys import create_key, list_keys, revoke_key
 from ledger.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID, LocalNode, NodeKind, start_node
-from ledger.services import IndexerThread, running_api, running_indexer
+from ledger.services import IndexerThread, ensure_port_free, running_api, running_indexer
 from ledger.settings import get_settings
 
 app = typer.Typer(
@@ -195,14 +195,20 @@ def _demo_key(database_url: str) -> str:
     return plaintext
 
 
-def _play_demo(url: str, deployment: Deployment, build: Build, api_url: str, database_url: str) -> None:
+def _play_demo(
+    url: str, deployment: Deployment, build: Build, api_url: str, database_url: str, indexer: IndexerThread
+) -> None:
     from ledger.demo import ApiClient, DemoChain, play_reference_campaign
     from ledger.demo.summary import summary_table
 
+    if deployment.chain_id not in LOCAL_CHAIN_IDS:
+        raise LedgerError(
+            f"--demo signs with the development accounts of a local chain, not chain {deployment.chain_id}"
+        )
     chain = DemoChain.connect(connect(url), deployment, build, get_settings().dev_mnemonic)
     api = ApiClient(api_url, _demo_key(database_url))
     try:
-        result = play_reference_campaign(chain, api, deployment.chain_id, console)
+        result = play_reference_campaign(chain, api, deployment.chain_id, console, healthy=indexer.check)
     finally:
         api.close()
     symbols = {t.address.lower(): symbol for symbol, t in deployment.tokens.items()}
@@ -246,6 +252,7 @@ def up(
     """Bring the system up: a local chain (unless --rpc-url), the contracts (deployed unless this chain
     has them), the indexer following the head and the API with the dashboard, until Ctrl-C."""
     settings = get_settings()
+    ensure_port_free("127.0.0.1", port)  # before starting anything
     build = _compile()
     with _chain(rpc_url, port=chain_port) as (url, node):
         deployment = _current_deployment(url, build, keystore)
@@ -273,7 +280,7 @@ def up(
 
                 console.print(panel())
                 if demo:
-                    _play_demo(url, deployment, build, api_url, db_url)
+                    _play_demo(url, deployment, build, api_url, db_url, indexer)
                     indexer.check()
                 if not exit_after:
                     _serve_until_interrupt(node, indexer, panel)

@@ -58,9 +58,11 @@ def running_indexer(
             thread.join(timeout=30)
 
 
-def _port_taken(host: str, port: int) -> bool:
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port something already listens on, with a message that says what to do."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        return sock.connect_ex((host, port)) == 0
+        if sock.connect_ex((host, port)) == 0:
+            raise LedgerError(f"port {port} on {host} is in use: pass --port to choose another")
 
 
 @contextlib.contextmanager
@@ -70,8 +72,7 @@ def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0)
 
     from api.main import create_app
 
-    if _port_taken(host, port):
-        raise LedgerError(f"port {port} on {host} is in use: pass --port to choose another")
+    ensure_port_free(host, port)
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="api", daemon=True)

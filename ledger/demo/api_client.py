@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -53,10 +54,15 @@ class ApiClient:
             if not cursor:
                 return None
 
-    def wait_for_block(self, block: int, chain_id: int, timeout: float = 60.0) -> None:
-        """Wait until the indexer has mirrored ``block`` of ``chain_id``, as the API reports it."""
+    def wait_for_block(
+        self, block: int, chain_id: int, *, timeout: float = 60.0, healthy: Callable[[], None] | None = None
+    ) -> None:
+        """Wait until the indexer has mirrored ``block`` of ``chain_id``, as the API reports it; ``healthy``
+        raises if the indexer has stopped, so a crash is reported at once rather than as a timeout."""
         deadline = time.monotonic() + timeout
         while True:
+            if healthy is not None:
+                healthy()
             chains = {c["chain_id"]: c for c in self.get("/status")["data"]}
             indexed = chains.get(chain_id, {}).get("indexed_block", -1)
             if indexed >= block:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +60,10 @@ class ReferenceCampaign:
     """One run of the demo: a new campaign each time, so running it again on the same chain and database
     adds a campaign rather than clashing (references and documents name the campaign)."""
 
-    def __init__(self, chain: DemoChain, api: ApiClient, chain_id: int, console: Console) -> None:
+    def __init__(
+        self, chain: DemoChain, api: ApiClient, chain_id: int, console: Console, healthy: Callable[[], None]
+    ) -> None:
+        self.healthy = healthy
         self.chain = chain
         self.api = api
         self.chain_id = chain_id
@@ -286,7 +289,7 @@ class ReferenceCampaign:
 
     def _reconcile(self, title: str) -> dict[str, Any]:
         with self.steps.step(title) as notes:
-            self.api.wait_for_block(self.chain.w3.eth.block_number, self.chain_id)
+            self.api.wait_for_block(self.chain.w3.eth.block_number, self.chain_id, healthy=self.healthy)
             report: dict[str, Any] = self.api.get(f"/campaigns/{self.campaign_id}/reconciliation")
             if report["findings"]:
                 found = "; ".join(f"{f['kind']}: {f['message']}" for f in report["findings"])
@@ -295,6 +298,9 @@ class ReferenceCampaign:
         return report
 
 
-def play_reference_campaign(chain: DemoChain, api: ApiClient, chain_id: int, console: Console) -> DemoResult:
-    """Play the reference campaign once (a new campaign) and return its final reconciliation."""
-    return ReferenceCampaign(chain, api, chain_id, console).play()
+def play_reference_campaign(
+    chain: DemoChain, api: ApiClient, chain_id: int, console: Console, *, healthy: Callable[[], None]
+) -> DemoResult:
+    """Play the reference campaign once (a new campaign) and return its final reconciliation; ``healthy``
+    raises if the indexer the demo waits for has stopped."""
+    return ReferenceCampaign(chain, api, chain_id, console, healthy).play()

@@ -61,8 +61,8 @@ def alive(pid: int) -> bool:
 class UpProcess:
     """``pledgeledger up`` with its output collected and every process it ever started remembered."""
 
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        self.port = free_port()
+    def __init__(self, args: list[str], cwd: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         env = {**os.environ, "COLUMNS": "250", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [PLEDGELEDGER, "up", "--port", str(self.port), *args],

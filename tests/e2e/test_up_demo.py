@@ -3,6 +3,7 @@ the demo campaign reconciles with no findings, its totals are the chain's, and n
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,17 @@ def test_up_demo_twice_on_postgresql_and_an_existing_node(
             )
     finally:
         engine.dispose()
+
+
+def test_up_on_a_port_in_use_says_so_and_starts_nothing(
+    tmp_path: Path, up_processes: list[UpProcess]
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        up = UpProcess(["--demo", "--exit"], cwd=tmp_path, port=port)
+        up_processes.append(up)
+        assert up.wait(60) == 1
+    assert f"port {port} on 127.0.0.1 is in use: pass --port" in up.output
+    assert not up.started, "nothing started"
