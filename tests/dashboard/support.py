@@ -1,0 +1,20 @@
+"""The dashboard test's data: the reference campaign (tests/reconcile/support.py), plus a second round that
+fails its goal with a refund claimed, indexed into a database the served API reads."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from tests.conftest import LedgerEnv
+from tests.contracts.support import failed_aon_round, unit
+from tests.reconcile.support import Reference, index, reference_campaign
+
+
+def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
+    """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund."""
+    reference = reference_campaign(env, engine)
+    donor = env.donors[0]
+    round_id = failed_aon_round(env, reference.campaign_id, [(donor, "USDC", 5_000 * unit("USDC"))])
+    donor.send(env.f.claimRefund(reference.campaign_id, round_id, env.token_address("USDC")))
+    index(env, engine)
+    return reference

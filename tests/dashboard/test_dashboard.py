@@ -1,0 +1,152 @@
+"""The dashboard in a real headless Chromium (Debian's ``chromium``, driven by Playwright): served by uvicorn
+from the reference campaign indexed off the session's Anvil, it shows the API's totals, draws the fund flow,
+finds a donor's pledges and proofs, fits a phone's width, and logs no console error."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.process import served_api
+from ledger.db.engine import make_engine
+from ledger.paths import PROJECT_ROOT
+from tests.api.support import scratch_database
+from tests.conftest import LedgerEnv
+from tests.dashboard.support import campaign_with_refunds
+from tests.indexer.support import rpc_url
+
+CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium; skipped when it or Playwright is missing, except under CI (a failure there)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not CHROMIUM.is_file():
+        message = f"the dashboard test needs Playwright and Chromium at {CHROMIUM} (scripts/setup-browser)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+#: Nodes of the reference campaign's fund flow, one from each column past the tokens.
+FLOW_LABELS = ("Round 2 (failed)", "Refunded to donors", "Held by the contract", "Shenzhen PPE", "Togo")
+
+
+def token_label(address: str) -> str:
+    return "ETH" if int(address, 16) == 0 else f"{address[:6]}…{address[-4:]}"
+
+
+def usd(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+def token_amount(amount: str, decimals: int) -> str:
+    """As the page shows a token amount: at most 4 places, trailing zeros dropped."""
+    places = min(decimals, 4)
+    text = f"{Decimal(amount).scaleb(-decimals):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
+    env: LedgerEnv, chromium: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with scratch_database("sqlite", tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            reference = campaign_with_refunds(env, engine)
+        finally:
+            engine.dispose()
+        donor = reference.donors["Taiyi Group"].address
+        campaign = reference.campaign_id
+        with served_api(url, rpc_url=rpc_url(env), log=tmp_path / "api.log") as base:
+            api = f"{base}/api/v1"
+            report = httpx.get(f"{api}/campaigns/{campaign}/reconciliation").json()
+            [summary] = httpx.get(f"{api}/campaigns").json()["data"]
+            view = httpx.get(f"{api}/campaigns/{campaign}/donors/{donor}").json()
+            assert report["findings"] == [] and report["chain_check"]["status"] == "verified"
+            assert view["refunds"], "the donor claimed a refund from the failed round"
+
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(f"{base}/")
+
+            # The campaign's totals are the API's.
+            card = page.locator(f'#campaigns .card[data-campaign="{campaign}"]')
+            expect(card.locator(".raised")).to_have_text(usd(Decimal(summary["raised_usd"]).scaleb(-8)))
+            expect(page.locator("#total-raised")).to_have_text(usd(Decimal(report["pledged_usd"])))
+            expect(page.locator("#total-pledges")).to_have_text(str(report["pledges"]))
+            expect(page.locator("#total-donors")).to_have_text(str(report["donors"]))
+            for token in report["tokens"]:
+                cells = page.locator(f'#tokens tr[data-token="{token["token"]}"] td')
+                expect(cells).to_have_text(
+                    [
+                        token_label(token["token"]),
+                        token_amount(token["pledged"], token["decimals"]),
+                        usd(Decimal(token["pledged_usd"])),
+                        token_amount(token["refunded"], token["decimals"]),
+                        token_amount(token["disbursed"], token["decimals"]),
+                        token_amount(token["held"], token["decimals"]),
+                    ]
+                )
+            expect(page.locator("#findings .clean")).to_contain_text("No findings")
+            expect(page.locator("#findings")).to_contain_text("verified")
+            expect(page.locator("#indexer")).to_contain_text("up to date")
+
+            # The fund flow: donors through rounds, the supplier and the delivery to the 15 member states.
+            flow = page.locator("#flow svg")
+            expect(flow).to_be_visible()
+            labels = flow.locator(".node text")
+            for label in FLOW_LABELS:
+                expect(labels.filter(has_text=label)).to_have_count(1)
+            # 3 donors, 3 tokens, 2 rounds; the supplier, the refunds and what is held; the delivery in Abuja;
+            # the 15 member states.
+            assert flow.locator(".node rect").count() == 3 + 3 + 2 + 3 + 1 + 15
+            assert flow.locator("path.link").count() >= 20
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+            # A donor's lookup (any case): pledges with their transactions, the refund, what the share
+            # bought and the invoice behind the payment.
+            page.fill("#donor-address", donor.lower())
+            page.click("#donor-form button[type=submit]")
+            rows = page.locator("#donor-pledges tbody tr")
+            expect(rows).to_have_count(len(view["pledges"]))
+            for pledge in view["pledges"]:
+                expect(rows.filter(has_text=pledge["tx_hash"])).to_have_count(1)
+            result = page.locator("#donor-result")
+            expect(result).to_contain_text(view["refunds"][0]["tx_hash"])
+            expect(result.locator(".bought")).to_contain_text(view["bought"][0]["display"])
+            invoice = result.locator(".proof a", has_text="invoice")
+            expect(invoice).to_have_count(1)
+            document = httpx.get(base + str(invoice.get_attribute("href")))
+            assert hashlib.sha256(document.content).hexdigest() == reference.invoice_sha256
+            result.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "dashboard-donor.png"), full_page=True)
+
+            # A phone's width: nothing but the flow's own scroller is wider than the screen.
+            page.set_viewport_size({"width": 390, "height": 844})
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(ARTIFACTS / "dashboard-narrow.png"), full_page=True)
+            assert problems == []
