@@ -24,7 +24,7 @@ from typing import Any, Literal
 import requests
 
 from ledger.indexer.store import CursorState
-from ledger.node import _die_with_parent
+from ledger.node import die_with_parent
 from ledger.settings import get_settings
 from tests.conftest import USD, LedgerEnv
 from tests.indexer.support import busy_life
@@ -344,7 +344,7 @@ class IndexerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                preexec_fn=_die_with_parent,  # its own process group, and SIGTERM if pytest dies
+                preexec_fn=die_with_parent,  # its own process group, and SIGTERM if pytest dies
             )
 
     @property
