@@ -11,7 +11,7 @@ from pathlib import Path
 
 from web3 import Web3
 
-from ledger.node import LocalNode, rpc_ready
+from ledger.node import LocalNode, free_port, rpc_ready
 
 CLI = [sys.executable, "-c", "from ledger.cli import main; main()"]
 
@@ -44,7 +44,12 @@ def test_unreachable_node_is_a_clear_error_not_a_traceback(tmp_path: Path) -> No
 def test_up_serves_until_interrupted_and_leaves_no_process(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "200"}
     proc = subprocess.Popen(
-        [*CLI, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*CLI, "up", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -68,7 +73,7 @@ def test_up_serves_until_interrupted_and_leaves_no_process(tmp_path: Path) -> No
 
 
 def test_up_exit_deploys_and_returns(tmp_path: Path) -> None:
-    result = _run("up", "--exit", cwd=tmp_path)
+    result = _run("up", "--exit", "--port", str(free_port()), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "PledgeLedger" in result.stdout
     assert (tmp_path / "deployments" / "31337.json").exists()
