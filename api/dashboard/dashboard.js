@@ -10,7 +10,9 @@ const HALF_CENT = 0.005; // flows smaller than this (float residue) are not draw
 const LABEL_ROOM = 150; // SVG units right of the last column, for its labels
 const d3 = window.d3;
 
-const state = { campaigns: [], selected: null, report: null, documents: new Map() };
+const REFRESH_MS = 5000; // how often the page asks whether the indexer or the records moved
+// ``generation`` counts campaign renderings, so that a slow one never overwrites a newer one.
+const state = { campaigns: [], selected: null, report: null, documents: new Map(), donor: null, generation: 0, refreshing: false };
 
 // ─── small helpers ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -124,16 +126,17 @@ async function showStatus() {
   const badge = $("indexer");
   try {
     const { data } = await getJson("/status");
-    if (!data.length) {
-      badge.textContent = "Indexer: not started yet";
-      return;
-    }
-    badge.textContent = data
-      .map((s) => {
-        const lag = s.lag === 0 ? "up to date" : `${count(s.lag)} block${s.lag === 1 ? "" : "s"} behind`;
-        return `Indexer: block ${count(s.indexed_block)} of ${count(s.head_block)} · ${lag}`;
-      })
-      .join("; ");
+    // Set only when it changes: the badge is a live region, read out on every change.
+    const text = data.length
+      ? data
+          .map((s) => {
+            const lag = s.lag === 0 ? "up to date" : `${count(s.lag)} block${s.lag === 1 ? "" : "s"} behind`;
+            return `Indexer: block ${count(s.indexed_block)} of ${count(s.head_block)} · ${lag}`;
+          })
+          .join("; ")
+      : "Indexer: not started yet";
+    if (badge.textContent !== text) badge.textContent = text;
+    if (!data.length) return;
     badge.classList.toggle("behind", data.some((s) => s.lag > 0));
     badge.title = `Last update ${new Date(data[0].updated_at).toLocaleString()} · chain ${data[0].chain_id}`;
   } catch {
@@ -157,13 +160,16 @@ function campaignCard(c) {
   );
 }
 
+/** The campaign cards, drawn again only when the list changed; says whether it did. */
 async function showCampaigns() {
   const list = $("campaigns");
   const { rows } = await allPages("/campaigns", 10);
+  if (list.getAttribute("aria-busy") === "false" && JSON.stringify(rows) === JSON.stringify(state.campaigns)) return false;
   state.campaigns = rows;
   list.replaceChildren(...rows.map(campaignCard));
   if (!rows.length) list.append(el("li", { class: "card" }, "No campaign yet: start one with `pledgeledger up --demo`."));
   list.setAttribute("aria-busy", "false");
+  return true;
 }
 
 /** Each order's deliveries with their distributions, and its documents (the first orders only). */
@@ -193,7 +199,9 @@ async function orderRecords(orders) {
   return records;
 }
 
-async function selectCampaign(id) {
+/** Show campaign ``id``; ``keepDonor`` looks the shown donor up again instead of clearing the lookup. */
+async function selectCampaign(id, { keepDonor = false } = {}) {
+  const generation = ++state.generation;
   state.selected = id;
   history.replaceState(null, "", `#campaign=${id}`);
   for (const card of document.querySelectorAll("#campaigns .card")) {
@@ -205,8 +213,9 @@ async function selectCampaign(id) {
     getJson(`/campaigns/${id}/reconciliation`),
     allPages(`/pledges?campaign_id=${id}`),
   ]);
-  state.report = report;
   const records = await orderRecords(report.orders);
+  if (generation !== state.generation) return;
+  state.report = report;
   const summary = state.campaigns.find((c) => c.campaign_id === id);
   $("campaign-title").textContent = `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`;
   showTotals(report);
@@ -217,10 +226,14 @@ async function selectCampaign(id) {
   showFindings(report);
   const donors = [...new Set(pledges.rows.map((p) => p.donor))].slice(0, 500);
   $("donor-addresses").replaceChildren(...donors.map((d) => el("option", { value: d })));
-  $("donor-result").replaceChildren();
   section.hidden = false;
   $("donor").hidden = false;
   section.setAttribute("aria-busy", "false");
+  if (keepDonor && state.donor) await showDonor(state.donor);
+  else {
+    state.donor = null;
+    $("donor-result").replaceChildren();
+  }
 }
 
 function showTotals(report) {
@@ -517,6 +530,7 @@ async function showDonor(address) {
   const out = $("donor-result");
   out.replaceChildren(el("p", { class: "hint" }, "Looking up…"));
   const view = await getJson(`/campaigns/${state.selected}/donors/${encodeURIComponent(address)}`);
+  state.donor = address;
   const report = state.report;
   const heading = el("h3", {}, "Donor ", el("code", {}, view.donor));
   if (!view.pledges.length) {
@@ -584,9 +598,25 @@ function guarded(action) {
   return (...args) => action(...args).catch(showError);
 }
 
+/** Follow the indexer and the records: redraw what changed (the report's hash covers both). */
+async function refresh() {
+  if (state.refreshing) return;
+  state.refreshing = true;
+  try {
+    await Promise.all([showStatus(), showCampaigns()]);
+    if (state.selected !== null && state.report !== null) {
+      const { report_hash } = await getJson(`/campaigns/${state.selected}/reconciliation`);
+      if (report_hash !== state.report.report_hash) await selectCampaign(state.selected, { keepDonor: true });
+    }
+    $("error").hidden = true;
+  } finally {
+    state.refreshing = false;
+  }
+}
+
 async function start() {
   await Promise.all([showStatus(), showCampaigns()]);
-  setInterval(showStatus, 5000);
+  setInterval(guarded(refresh), REFRESH_MS);
   const wanted = new URLSearchParams(location.hash.slice(1));
   const ids = state.campaigns.map((c) => c.campaign_id);
   const id = ids.includes(wanted.get("campaign")) ? wanted.get("campaign") : ids.at(-1);

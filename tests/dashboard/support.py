@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from tests.conftest import LedgerEnv
+from ledger.db.engine import make_engine
+from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import failed_aon_round, unit
 from tests.reconcile.support import Reference, index, reference_campaign
 
@@ -18,3 +19,14 @@ def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
     donor.send(env.f.claimRefund(reference.campaign_id, round_id, env.token_address("USDC")))
     index(env, engine)
     return reference
+
+
+def pledge_in_new_round(env: LedgerEnv, url: str, reference: Reference, dollars: int) -> None:
+    """The first donor pledges ``dollars`` USDC in a new open round of the campaign; indexed into ``url``."""
+    round_id = env.open_round(reference.campaign_id, goal_usd=10**6 * USD)
+    env.pledge(env.donors[0], reference.campaign_id, round_id, "USDC", dollars * unit("USDC"))
+    engine = make_engine(url)
+    try:
+        index(env, engine)
+    finally:
+        engine.dispose()

@@ -1,6 +1,7 @@
 """The dashboard in a real headless Chromium (Debian's ``chromium``, driven by Playwright): served by uvicorn
 from the reference campaign indexed off the session's Anvil, it shows the API's totals, draws the fund flow,
-finds a donor's pledges and proofs, fits a phone's width, and logs no console error."""
+finds a donor's pledges and proofs, follows new pledges without a reload, fits a phone's width, and logs no
+console error."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
 from tests.conftest import LedgerEnv
-from tests.dashboard.support import campaign_with_refunds
+from tests.dashboard.support import campaign_with_refunds, pledge_in_new_round
 from tests.indexer.support import rpc_url
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
@@ -144,6 +145,14 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             assert hashlib.sha256(document.content).hexdigest() == reference.invoice_sha256
             result.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "dashboard-donor.png"), full_page=True)
+
+            # The page follows the indexer: a new pledge shows up without a reload, in the totals, the flow
+            # and the donor's pledges.
+            pledge_in_new_round(env, url, reference, 1_000)
+            raised = Decimal(report["pledged_usd"]) + 1_000
+            expect(page.locator("#total-raised")).to_have_text(usd(raised), timeout=20_000)
+            expect(labels.filter(has_text="Round 3 (open)")).to_have_count(1)
+            expect(rows).to_have_count(len(view["pledges"]) + 1)
 
             # A phone's width: nothing but the flow's own scroller is wider than the screen.
             page.set_viewport_size({"width": 390, "height": 844})
