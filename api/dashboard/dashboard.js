@@ -7,6 +7,7 @@ const ETH = "0x0000000000000000000000000000000000000000";
 const MAX_DONOR_NODES = 8; // more donors than this are drawn as one "Other donors" node
 const MAX_ORDER_DETAILS = 25; // orders whose deliveries and distributions are read one by one
 const HALF_CENT = 0.005; // flows smaller than this (float residue) are not drawn
+const MAX_PLEDGE_PAGES = 5; // pledge pages read for the donors column; the rest is drawn as "Other donors"
 const LABEL_ROOM = 150; // SVG units right of the last column, for its labels
 const d3 = window.d3;
 
@@ -209,9 +210,10 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   }
   const section = $("campaign");
   section.setAttribute("aria-busy", "true");
-  const [report, pledges] = await Promise.all([
+  const [report, pledges, attestations] = await Promise.all([
     getJson(`/campaigns/${id}/reconciliation`),
-    allPages(`/pledges?campaign_id=${id}`),
+    allPages(`/pledges?campaign_id=${id}`, MAX_PLEDGE_PAGES),
+    allPages(`/attestations?campaign_id=${id}`, 1),
   ]);
   const records = await orderRecords(report.orders);
   if (generation !== state.generation) return;
@@ -224,6 +226,7 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   showTokens(report);
   showOrders(report);
   showFindings(report);
+  showAttestations(report, attestations.rows);
   const donors = [...new Set(pledges.rows.map((p) => p.donor))].slice(0, 500);
   $("donor-addresses").replaceChildren(...donors.map((d) => el("option", { value: d })));
   section.hidden = false;
@@ -340,6 +343,34 @@ function showFindings(report) {
       ),
     ),
     checked,
+  );
+}
+
+/** The report hashes auditors attested on chain; their ``uri`` is the auditor's, linked only if it is http(s). */
+function showAttestations(report, attestations) {
+  const box = $("attestations");
+  if (!attestations.length) {
+    box.replaceChildren(el("p", { class: "hint" }, "No auditor has attested a report of this campaign on chain yet."));
+    return;
+  }
+  box.replaceChildren(
+    el(
+      "ul",
+      { class: "attestations" },
+      attestations.map((a) =>
+        el(
+          "li",
+          {},
+          `Auditor ${short(a.auditor)} attested report `,
+          /^https?:\/\//.test(a.uri) ? el("a", { href: a.uri, rel: "noopener noreferrer nofollow" }, el("code", {}, a.report_hash)) : el("code", {}, a.report_hash),
+          ` as of block ${count(a.as_of_block)}`,
+          a.report_hash === report.report_hash ? " (the report shown here)" : "",
+          `, in block ${count(a.block_number)}, transaction `,
+          txCode(a.tx_hash),
+          ` (${a.confirmation}).`,
+        ),
+      ),
+    ),
   );
 }
 

@@ -10,13 +10,19 @@ from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import failed_aon_round, unit
 from tests.reconcile.support import Reference, index, reference_campaign
 
+#: The report hash the test's auditor attests.
+AUDITED_HASH = bytes.fromhex("ab" * 32)
+
 
 def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
-    """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund."""
+    """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund, and an
+    auditor's attestation."""
     reference = reference_campaign(env, engine)
     donor = env.donors[0]
     round_id = failed_aon_round(env, reference.campaign_id, [(donor, "USDC", 5_000 * unit("USDC"))])
     donor.send(env.f.claimRefund(reference.campaign_id, round_id, env.token_address("USDC")))
+    as_of = env.w3.eth.block_number
+    env.auditor.send(env.f.attestReport(reference.campaign_id, AUDITED_HASH, as_of, "ipfs://bafy-report"))
     index(env, engine)
     return reference
 

@@ -20,7 +20,7 @@ from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
 from tests.conftest import LedgerEnv
-from tests.dashboard.support import campaign_with_refunds, pledge_in_new_round
+from tests.dashboard.support import AUDITED_HASH, campaign_with_refunds, pledge_in_new_round
 from tests.indexer.support import rpc_url
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
@@ -114,6 +114,7 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             expect(page.locator("#findings .clean")).to_contain_text("No findings")
             expect(page.locator("#findings")).to_contain_text("verified")
             expect(page.locator("#indexer")).to_contain_text("up to date")
+            expect(page.locator("#attestations li")).to_contain_text("0x" + AUDITED_HASH.hex())
 
             # The fund flow: donors through rounds, the supplier and the delivery to the 15 member states.
             flow = page.locator("#flow svg")
