@@ -13,7 +13,8 @@ const d3 = window.d3;
 
 const REFRESH_MS = 5000; // how often the page asks whether the indexer or the records moved
 // ``generation`` counts campaign renderings, so that a slow one never overwrites a newer one.
-const state = { campaigns: [], selected: null, report: null, documents: new Map(), donor: null, generation: 0, refreshing: false };
+// ``symbols``: the shown campaign's token symbols (from the token records) by lower-case address.
+const state = { campaigns: [], selected: null, report: null, documents: new Map(), symbols: new Map(), donor: null, generation: 0, refreshing: false };
 
 // ─── small helpers ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -94,7 +95,8 @@ const usd = (text) => usdUnits(decimalToUnits(text)); // decimal strings (reconc
 const usdNumber = (value) => "$" + d3.format(",.2f")(value);
 const count = (n) => Number(n).toLocaleString("en-US");
 const short = (hex) => (hex.length > 14 ? `${hex.slice(0, 6)}…${hex.slice(-4)}` : hex);
-const tokenName = (token) => (token.toLowerCase() === ETH ? "ETH" : short(token));
+/** A token's recorded symbol; else "ETH" for the zero address (native ether), else its short address. */
+const tokenName = (token) => state.symbols.get(token.toLowerCase()) ?? (token.toLowerCase() === ETH ? "ETH" : short(token));
 const tokenCode = (token) => el("code", { title: token }, tokenName(token));
 const txCode = (hash) => el("code", { class: "tx", title: "Transaction hash" }, hash);
 const day = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -147,6 +149,15 @@ async function showStatus() {
 
 // ─── campaigns ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** "1 round failed or cancelled: $5,000.00 refundable": the rounds left out of the progress. */
+function refundableNote(c) {
+  if (!c.refundable_rounds) return "";
+  const n = c.refundable_rounds;
+  const pledged = BigInt(c.raised_usd) - BigInt(c.progress_raised_usd);
+  return ` · ${n} round${n === 1 ? "" : "s"} failed or cancelled: ${usdUnits(String(pledged))} refundable, not counted`;
+}
+
+/** A campaign's card: progress over its rounds that did not fail or get cancelled (their pledges go back). */
 function campaignCard(c) {
   const pct = Number(c.progress_pct);
   return el(
@@ -154,9 +165,9 @@ function campaignCard(c) {
     { class: "card", "data-campaign": c.campaign_id, "aria-current": String(c.campaign_id === state.selected) },
     el("h3", {}, `Campaign ${c.campaign_id}`, c.cancelled ? " (cancelled)" : ""),
     el("p", {}, "For ", el("strong", {}, c.beneficiary)),
-    el("p", {}, el("strong", { class: "raised" }, usdUnits(c.raised_usd)), ` raised of ${usdUnits(c.goal_usd)}`),
+    el("p", {}, el("strong", { class: "raised" }, usdUnits(c.progress_raised_usd)), ` raised of ${usdUnits(c.progress_goal_usd)}`),
     el("progress", { max: "100", value: String(Math.min(pct, 100)), "aria-label": `${c.progress_pct}% of the goal` }),
-    el("p", { class: "hint" }, `${c.progress_pct}% of the goal · created ${day(c.created_at)}`),
+    el("p", { class: "hint" }, `${c.progress_pct}% of the goal${refundableNote(c)} · created ${day(c.created_at)}`),
     el("button", { type: "button", "data-select": c.campaign_id, "aria-controls": "campaign" }, "Follow the money"),
   );
 }
@@ -210,7 +221,8 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   }
   const section = $("campaign");
   section.setAttribute("aria-busy", "true");
-  const [report, pledges, attestations] = await Promise.all([
+  const [detail, report, pledges, attestations] = await Promise.all([
+    getJson(`/campaigns/${id}`),
     getJson(`/campaigns/${id}/reconciliation`),
     allPages(`/pledges?campaign_id=${id}`, MAX_PLEDGE_PAGES),
     allPages(`/attestations?campaign_id=${id}`, 1),
@@ -218,6 +230,7 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   const records = await orderRecords(report.orders);
   if (generation !== state.generation) return;
   state.report = report;
+  state.symbols = new Map(detail.tokens.filter((t) => t.symbol).map((t) => [t.token.toLowerCase(), t.symbol]));
   const summary = state.campaigns.find((c) => c.campaign_id === id);
   $("campaign-title").textContent = `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`;
   showTotals(report);

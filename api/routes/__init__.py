@@ -24,6 +24,7 @@ from api.routes import (
     records_reference_prices,
     records_shipments,
     records_suppliers,
+    records_tokens,
     refunds,
     rounds,
     status,
@@ -48,6 +49,7 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     records_shipments.router,
     records_deliveries.router,
     records_distributions.router,
+    records_tokens.router,
     records_history.router,
 ]
 

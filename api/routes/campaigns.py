@@ -31,6 +31,10 @@ from api.schemas.campaigns import (
     TokenTotals,
 )
 from ledger.db.models import CampaignCreated, TokenAccepted
+from ledger.db.records import Token
+
+#: Rounds whose pledges go back to the donors: they count neither towards the progress nor its goal.
+REFUNDABLE_STATES = ("failed", "cancelled")
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -45,8 +49,9 @@ def _summaries(
     summaries = []
     for c in campaigns:
         figures = by_campaign.get(c.campaign_id, [])
-        goal = sum(r.opened.goal_usd for r in figures)
-        raised = sum(r.raised_usd for r in figures)
+        funding = [r for r in figures if r.state not in REFUNDABLE_STATES]
+        funding_goal = sum(r.opened.goal_usd for r in funding)
+        funding_raised = sum(r.raised_usd for r in funding)
         summaries.append(
             CampaignSummary(
                 chain_id=c.chain_id,
@@ -58,12 +63,23 @@ def _summaries(
                 created_block=c.block_number,
                 created_tx_hash=c.tx_hash,
                 created_at=c.block_timestamp,
-                goal_usd=goal,
-                raised_usd=raised,
-                progress_pct=progress_pct(raised, goal),
+                goal_usd=sum(r.opened.goal_usd for r in figures),
+                raised_usd=sum(r.raised_usd for r in figures),
+                progress_goal_usd=funding_goal,
+                progress_raised_usd=funding_raised,
+                progress_pct=progress_pct(funding_raised, funding_goal),
+                refundable_rounds=len(figures) - len(funding),
             )
         )
     return summaries, by_campaign
+
+
+def token_symbols(session: Session, addresses: set[str]) -> dict[str, str]:
+    """The recorded symbol of each of ``addresses`` that has a token record."""
+    if not addresses:
+        return {}
+    found = session.execute(select(Token.address, Token.symbol).where(Token.address.in_(addresses)))
+    return {address: symbol for address, symbol in found}
 
 
 @router.get("", response_model=CampaignsPublic, summary="Campaigns in creation order, with their progress")
@@ -93,15 +109,27 @@ def read_campaign(session: SessionDep, chain_id: ChainIdDep, campaign_id: Campai
         select(TokenAccepted)
         .where(TokenAccepted.chain_id == chain_id, TokenAccepted.campaign_id == campaign_id)
         .order_by(TokenAccepted.id)
-    )
+    ).all()
     totals = token_totals(session, chain_id=chain_id, campaign_id=campaign_id)
+    symbols = token_symbols(session, {t.token for t in tokens} | set(totals))
     return CampaignDetail(
         **summary.model_dump(),
-        tokens=[AcceptedToken.model_validate(t) for t in tokens],
+        tokens=[
+            AcceptedToken(
+                token=t.token,
+                symbol=symbols.get(t.token),
+                feed=t.feed,
+                token_decimals=t.token_decimals,
+                feed_decimals=t.feed_decimals,
+                max_staleness=t.max_staleness,
+            )
+            for t in tokens
+        ],
         rounds=[round_public(r) for r in by_campaign.get(campaign_id, [])],
         totals=[
             TokenTotals(
                 token=token,
+                symbol=symbols.get(token),
                 pledged=f.pledged,
                 pledged_usd=f.pledged_usd,
                 refunded=f.refunded,

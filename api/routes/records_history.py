@@ -15,7 +15,7 @@ from ledger.records import service
 router = APIRouter(prefix="/history", tags=["records"])
 
 RecordType = Literal[
-    "supplier", "reference_price", "order", "shipment", "delivery", "distribution", "document"
+    "supplier", "reference_price", "order", "shipment", "delivery", "distribution", "token", "document"
 ]
 
 

@@ -18,9 +18,21 @@ class CampaignSummary(PublicModel):
     created_block: int
     created_tx_hash: str
     created_at: int = Field(description="Unix time of the creating block")
-    goal_usd: UintStr = Field(description="Sum of the rounds' goals, USD with 8 decimals")
+    goal_usd: UintStr = Field(description="Sum of every round's goal, USD with 8 decimals")
     raised_usd: UintStr = Field(description="Sum of the pledges' USD values at receipt, 8 decimals")
-    progress_pct: str = Field(description="raised_usd / goal_usd in percent, two decimals, rounded down")
+    progress_goal_usd: UintStr = Field(
+        description="Sum of the goals of the rounds that did not fail and were not cancelled, 8 decimals"
+    )
+    progress_raised_usd: UintStr = Field(
+        description="USD value at receipt of the pledges in those rounds, 8 decimals"
+    )
+    progress_pct: str = Field(
+        description="progress_raised_usd / progress_goal_usd in percent, two decimals, rounded down: "
+        "a failed or cancelled round (its pledges refundable) counts neither raised nor goal"
+    )
+    refundable_rounds: int = Field(
+        description="Rounds that failed or were cancelled: their pledges are refundable"
+    )
 
 
 class CampaignsPublic(Page):
@@ -29,6 +41,7 @@ class CampaignsPublic(Page):
 
 class AcceptedToken(PublicModel):
     token: str = Field(description="Token address; 0x000…000 is native ETH")
+    symbol: str | None = Field(description="The symbol of the token's record (/tokens), if there is one")
     feed: str = Field(description="Chainlink-style USD price feed")
     token_decimals: int
     feed_decimals: int
@@ -37,6 +50,7 @@ class AcceptedToken(PublicModel):
 
 class TokenTotals(PublicModel):
     token: str
+    symbol: str | None = Field(description="The symbol of the token's record (/tokens), if there is one")
     pledged: UintStr = Field(description="Base units pledged")
     pledged_usd: UintStr = Field(description="USD value at receipt of the pledges, 8 decimals")
     refunded: UintStr

@@ -36,6 +36,16 @@ class SuppliersPublic(Page):
     data: list[SupplierPublic]
 
 
+class TokenPublic(VersionedPublic):
+    address: str = Field(description="Token address; 0x000…000 is native ETH")
+    symbol: str
+    name: str
+
+
+class TokensPublic(Page):
+    data: list[TokenPublic]
+
+
 class ReferencePricePublic(VersionedPublic):
     item: str
     unit: str

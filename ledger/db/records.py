@@ -1,5 +1,5 @@
 """Off-chain procurement records: suppliers, purchase orders, documents, shipments, deliveries,
-distributions and reference prices, with the history of every edit and the API keys.
+distributions, reference prices and token names, with the history of every edit and the API keys.
 
 These tables are written only through :mod:`ledger.records` (used by the API and the CLI), never by the
 indexer. Each record carries a ``version`` that grows by one per edit; every create and edit also writes
@@ -235,6 +235,17 @@ class Distribution(Versioned, Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
 
 
+class Token(Versioned, Base):
+    """What people call a token (e.g. USDC): the chain's ``TokenAccepted`` carries only its address, and
+    the indexer makes no calls to read a symbol, so the organisation records it here."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(Address, unique=True)
+    symbol: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
 class RecordVersion(Base):
     """One create or edit of an off-chain record: who, when, and the values before and after."""
 
@@ -277,4 +288,5 @@ VERSIONED_RECORDS: dict[str, type[Base]] = {
     "shipment": Shipment,
     "delivery": Delivery,
     "distribution": Distribution,
+    "token": Token,
 }

@@ -96,3 +96,7 @@ def handover_pdf(campaign_id: int) -> bytes:
         f"{MASKS:,} {ITEM}s flown Beijing -> Abuja by freight aircraft and received for {BENEFICIARY} "
         f"in Abuja, Nigeria on {DELIVERED_ON.isoformat()}\n%%EOF\n"
     ).encode()
+
+
+#: The tokens the campaign accepts and what they are called (the chain knows them by address only).
+TOKEN_NAMES = {"ETH": "Ether", "USDC": "USD Coin", "DAI": "Dai Stablecoin"}

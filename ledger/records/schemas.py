@@ -77,6 +77,9 @@ Notes = Annotated[str, Field(max_length=10_000)]
 RowId = Annotated[int, Field(gt=0, le=INT64_MAX)]
 Version = Annotated[int, Field(gt=0, description="The version being edited, as last read")]
 
+#: A token's ticker as wallets show it, e.g. USDC, USD.e, $DAI.
+TokenSymbol = Annotated[str, Field(pattern=r"^[A-Za-z0-9.$_-]{1,12}$", description="e.g. USDC")]
+
 VettingStatus = Literal["pending", "approved", "rejected", "suspended"]
 OrderStatus = Literal["open", "cancelled"]
 DocumentKind = Literal[
@@ -228,3 +231,16 @@ class DistributionUpdate(_Input):
     quantity: Quantity | None = None
     distributed_on: date | None = None
     document_id: RowId | None = None
+
+
+class TokenCreate(_Input):
+    #: The token's contract (zero address: native ETH); one record per address.
+    address: ChecksumAddress
+    symbol: TokenSymbol
+    name: ShortText = ""
+
+
+class TokenUpdate(_Input):
+    version: Version
+    symbol: TokenSymbol | None = None
+    name: ShortText | None = None

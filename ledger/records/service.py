@@ -42,6 +42,7 @@ from ledger.db.records import (
     Shipment,
     ShipmentItem,
     Supplier,
+    Token,
 )
 from ledger.db.types import Uint256
 from ledger.records.errors import (
@@ -66,6 +67,8 @@ from ledger.records.schemas import (
     ShipmentUpdate,
     SupplierCreate,
     SupplierUpdate,
+    TokenCreate,
+    TokenUpdate,
 )
 
 #: Uploads above this are refused unless the caller passes its own limit.
@@ -335,6 +338,29 @@ def update_reference_price(
         setattr(price, name, value)
     _finish_edit(s, price, before, actor=actor)
     return price
+
+
+# ─── token names ──────────────────────────────────────────────────────────────────────────────────────────
+
+
+def create_token(s: Session, *, data: TokenCreate, actor: str) -> Token:
+    """Name a token by its address (one record per address; the address cannot be edited)."""
+    other = s.scalar(select(Token.id).where(Token.address == data.address))
+    if other is not None:
+        raise RecordConflictError(
+            f"token {data.address} is recorded already (token {other}): edit it instead"
+        )
+    token = Token(**data.model_dump())
+    _create(s, "token", token, actor=actor)
+    return token
+
+
+def update_token(s: Session, *, record_id: int, changes: TokenUpdate, actor: str) -> Token:
+    token, before = _start_edit(s, Token, record_id, changes.version)
+    for name, value in _changes(changes).items():
+        setattr(token, name, value)
+    _finish_edit(s, token, before, actor=actor)
+    return token
 
 
 # ─── purchase orders ──────────────────────────────────────────────────────────────────────────────────

@@ -107,6 +107,24 @@ def test_campaigns_show_what_the_contract_holds(indexed: Indexed, client: TestCl
     assert c1["rounds"][1]["progress_pct"] != "0.00"
 
 
+def test_a_campaigns_progress_leaves_out_its_failed_rounds(indexed: Indexed, client: TestClient) -> None:
+    """Campaign 1's first round failed (its pledges refundable): the progress is the second round's."""
+    c1 = client.get(f"{API}/campaigns/{indexed.ids['c1']}").json()
+    failed, succeeded = c1["rounds"]
+    assert (failed["state"], succeeded["state"]) == ("failed", "succeeded")
+    assert c1["refundable_rounds"] == 1
+    assert (c1["progress_goal_usd"], c1["progress_raised_usd"]) == (
+        succeeded["goal_usd"],
+        succeeded["raised_usd"],
+    )
+    assert c1["progress_pct"] == succeeded["progress_pct"]
+    assert int(c1["goal_usd"]) == int(failed["goal_usd"]) + int(succeeded["goal_usd"])
+    listed = {c["campaign_id"]: c for c in walk(client, f"{API}/campaigns")[0]}
+    assert {k: v for k, v in c1.items() if k in listed[c1["campaign_id"]]} == listed[c1["campaign_id"]]
+    c3 = client.get(f"{API}/campaigns/{indexed.ids['c3']}").json()
+    assert c3["refundable_rounds"] == 0 and c3["progress_goal_usd"] == c3["goal_usd"]
+
+
 def test_pledge_filters_select_exactly_the_matching_pledges(indexed: Indexed, client: TestClient) -> None:
     env, ids = indexed.env, indexed.ids
     pledges = on_chain(env, "Pledged")

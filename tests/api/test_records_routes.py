@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from ledger.db.records import Document, OrderLine, PurchaseOrder, RecordVersion, Supplier
+from ledger.db.records import Document, OrderLine, PurchaseOrder, RecordVersion, Supplier, Token
 from ledger.keys import create_key, revoke_key
 from ledger.settings import Settings
-from tests.records.support import USDT, WALLET, mirror_campaign
+from tests.records.support import ETH, USDT, WALLET, mirror_campaign
 
 MASKS = {
     "item": "surgical mask",
@@ -265,3 +265,35 @@ def test_unknown_records_are_404(client: TestClient, manager: dict[str, str]) ->
     assert client.get("/api/v1/orders/5").status_code == 404
     assert client.patch("/api/v1/shipments/5", json={"version": 1}, headers=manager).status_code == 404
     assert client.get("/api/v1/documents/5/content").status_code == 404
+
+
+def test_a_token_record_names_the_token_in_the_campaign(
+    client: TestClient, engine: Engine, manager: dict[str, str]
+) -> None:
+    detail = "/api/v1/campaigns/1?chain_id=31337"
+    assert [t["symbol"] for t in client.get(detail).json()["tokens"]] == [None, None]
+
+    body = {"address": USDT, "symbol": "USDT", "name": "Tether USD"}
+    assert client.post("/api/v1/tokens", json=body).status_code == 401
+    token = created(client.post("/api/v1/tokens", json=body, headers=manager))
+    again = client.post("/api/v1/tokens", json={**body, "symbol": "FAKE"}, headers=manager)
+    assert again.status_code == 409 and "recorded already" in again.json()["detail"]
+    bad = client.post("/api/v1/tokens", json={**body, "address": ETH, "symbol": "<script>"}, headers=manager)
+    assert bad.status_code == 422 and "symbol" in bad.text
+    assert rows(engine, Token) == 1
+
+    edited = client.patch(
+        f"/api/v1/tokens/{token['id']}", json={"version": 1, "symbol": "USDT0"}, headers=manager
+    )
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert client.get(f"/api/v1/tokens/{token['id']}").json()["symbol"] == "USDT0"
+    assert [t["address"] for t in client.get("/api/v1/tokens", params={"address": USDT}).json()["data"]] == [
+        USDT
+    ]
+    assert client.get("/api/v1/tokens", params={"address": ETH}).json()["data"] == []
+    assert client.get("/api/v1/tokens", params={"address": USDT.lower()}).status_code == 422
+    history = client.get(f"/api/v1/history/token/{token['id']}", headers=manager).json()["data"]
+    assert [v["after"]["symbol"] for v in history] == ["USDT", "USDT0"]
+
+    tokens = client.get(detail).json()["tokens"]
+    assert [(t["token"], t["symbol"]) for t in tokens] == [(ETH, None), (USDT, "USDT0")]

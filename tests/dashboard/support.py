@@ -6,17 +6,22 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from ledger.db.engine import make_engine
+from ledger.db.session import write_session
+from ledger.records import service
+from ledger.records.schemas import TokenCreate
 from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import failed_aon_round, unit
 from tests.reconcile.support import Reference, index, reference_campaign
 
+#: Tokens given a record (a symbol); ETH has none: the page calls the zero address "ETH" by itself.
+NAMED_TOKENS = {"USDC": "USD Coin", "DAI": "Dai Stablecoin"}
 #: The report hash the test's auditor attests.
 AUDITED_HASH = bytes.fromhex("ab" * 32)
 
 
 def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
-    """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund, and an
-    auditor's attestation."""
+    """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund, an
+    auditor's attestation, and the records of :data:`NAMED_TOKENS`."""
     reference = reference_campaign(env, engine)
     donor = env.donors[0]
     round_id = failed_aon_round(env, reference.campaign_id, [(donor, "USDC", 5_000 * unit("USDC"))])
@@ -24,6 +29,10 @@ def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
     as_of = env.w3.eth.block_number
     env.auditor.send(env.f.attestReport(reference.campaign_id, AUDITED_HASH, as_of, "ipfs://bafy-report"))
     index(env, engine)
+    with write_session(engine) as s:
+        for symbol, name in NAMED_TOKENS.items():
+            token = TokenCreate(address=env.token_address(symbol), symbol=symbol, name=name)
+            service.create_token(s, data=token, actor="test")
     return reference
 
 

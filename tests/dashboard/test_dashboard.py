@@ -20,7 +20,7 @@ from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
 from tests.conftest import LedgerEnv
-from tests.dashboard.support import AUDITED_HASH, campaign_with_refunds, pledge_in_new_round
+from tests.dashboard.support import AUDITED_HASH, NAMED_TOKENS, campaign_with_refunds, pledge_in_new_round
 from tests.indexer.support import rpc_url
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
@@ -51,7 +51,10 @@ def chromium() -> Iterator[Any]:
 FLOW_LABELS = ("Round 2 (failed)", "Refunded to donors", "Held by the contract", "Shenzhen PPE", "Togo")
 
 
-def token_label(address: str) -> str:
+def token_label(address: str, symbols: dict[str, str]) -> str:
+    """As the page names a token: its recorded symbol, else ETH for the zero address, else its address."""
+    if address in symbols:
+        return symbols[address]
     return "ETH" if int(address, 16) == 0 else f"{address[:6]}…{address[-4:]}"
 
 
@@ -86,6 +89,11 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             view = httpx.get(f"{api}/campaigns/{campaign}/donors/{donor}").json()
             assert report["findings"] == [] and report["chain_check"]["status"] == "verified"
             assert view["refunds"], "the donor claimed a refund from the failed round"
+            detail = httpx.get(f"{api}/campaigns/{campaign}").json()
+            symbols = {t["token"]: t["symbol"] for t in detail["tokens"] if t["symbol"] is not None}
+            assert sorted(symbols.values()) == sorted(NAMED_TOKENS)
+            funded, failed = detail["rounds"]
+            assert (funded["state"], failed["state"]) == ("succeeded", "failed")
 
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
             problems: list[str] = []
@@ -94,8 +102,15 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             page.goto(f"{base}/")
 
             # The campaign's totals are the API's.
+            # The card's progress leaves out the failed round (its pledges are refundable) and says so.
             card = page.locator(f'#campaigns .card[data-campaign="{campaign}"]')
-            expect(card.locator(".raised")).to_have_text(usd(Decimal(summary["raised_usd"]).scaleb(-8)))
+            expect(card.locator(".raised")).to_have_text(
+                usd(Decimal(summary["progress_raised_usd"]).scaleb(-8))
+            )
+            expect(card).to_contain_text(f"raised of {usd(Decimal(summary['progress_goal_usd']).scaleb(-8))}")
+            expect(card).to_contain_text(f"{funded['progress_pct']}% of the goal")
+            refundable = Decimal(failed["raised_usd"]).scaleb(-8)
+            expect(card).to_contain_text(f"1 round failed or cancelled: {usd(refundable)} refundable")
             expect(page.locator("#total-raised")).to_have_text(usd(Decimal(report["pledged_usd"])))
             expect(page.locator("#total-pledges")).to_have_text(str(report["pledges"]))
             expect(page.locator("#total-donors")).to_have_text(str(report["donors"]))
@@ -103,7 +118,7 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
                 cells = page.locator(f'#tokens tr[data-token="{token["token"]}"] td')
                 expect(cells).to_have_text(
                     [
-                        token_label(token["token"]),
+                        token_label(token["token"], symbols),
                         token_amount(token["pledged"], token["decimals"]),
                         usd(Decimal(token["pledged_usd"])),
                         token_amount(token["refunded"], token["decimals"]),
@@ -120,7 +135,7 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             flow = page.locator("#flow svg")
             expect(flow).to_be_visible()
             labels = flow.locator(".node text")
-            for label in FLOW_LABELS:
+            for label in (*FLOW_LABELS, *NAMED_TOKENS):
                 expect(labels.filter(has_text=label)).to_have_count(1)
             # 3 donors, 3 tokens, 2 rounds; the supplier, the refunds and what is held; the delivery in Abuja;
             # the 15 member states.

@@ -1,0 +1,42 @@
+"""Token names: the symbol people know a token address by (the chain's events carry only the address)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from api.pagination import keyset_page
+from api.routes.records_common import Cursor, Limit, add_record_routes
+from api.schemas.records import TokenPublic, TokensPublic
+from ledger.db.records import Token
+from ledger.records import service
+from ledger.records.schemas import ChecksumAddress, TokenCreate, TokenUpdate
+
+router = APIRouter(prefix="/tokens", tags=["records"])
+
+
+@router.get("", response_model=TokensPublic, summary="List token names")
+def list_tokens(
+    session: SessionDep,
+    address: ChecksumAddress | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> TokensPublic:
+    statement = select(Token)
+    if address is not None:
+        statement = statement.where(Token.address == address)
+    rows, next_cursor = keyset_page(session, statement, Token.id, limit=limit, cursor=cursor)
+    return TokensPublic(data=[TokenPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+add_record_routes(
+    router,
+    label="token",
+    model=Token,
+    public=TokenPublic,
+    create_schema=TokenCreate,
+    update_schema=TokenUpdate,
+    create=service.create_token,
+    update=service.update_token,
+)
