@@ -39,7 +39,8 @@ def test_bench_api_measures_reconciliation_and_pages_and_ends_with_the_json_figu
         assert sqlite[key] > 0, key
     assert sqlite["reconcile_p95_ms"] >= sqlite["reconcile_p50_ms"]
     assert sqlite["reconcile_after_write_p95_ms"] >= sqlite["reconcile_after_write_p50_ms"]
-    assert sqlite["deep_vs_first"] == round(sqlite["deep_page_p50_ms"] / sqlite["first_page_p50_ms"], 2)
+    # Each figure is rounded in the JSON, so the ratio of the rounded figures may differ in its last digit.
+    assert abs(sqlite["deep_vs_first"] - sqlite["deep_page_p50_ms"] / sqlite["first_page_p50_ms"]) < 0.02
     assert sqlite["deep_page"] == 18, "page 18 of 20 is the deep page of 2,000 pledges"
     # Four in five orders are paid, the rest are reported unpaid; one line is priced far above the reference.
     assert sqlite["findings"]["order_unpaid"] == 4
