@@ -58,6 +58,7 @@ class ExportTable(StrEnum):
     deliveries = "deliveries"
     delivery_items = "delivery_items"
     distributions = "distributions"
+    tokens = "tokens"
     record_versions = "record_versions"
 
 
