@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ledger.db.session import write_session
+from ledger.demo.data import MASKS, MEMBER_STATES, SHARES
 from ledger.reconcile import CampaignReport, MirrorVerifier, ReconcileOptions, reconcile_campaign
 from ledger.records import service
 from ledger.records.schemas import (
@@ -30,27 +31,7 @@ from tests.contracts.support import RECORD, close, unit
 from tests.indexer.support import run_indexer
 
 ACTOR = "test-manager"
-MASKS = 250_000
 MASK_PRICE = Decimal("0.28")  # USD per piece
-#: WAHO's 15 member states, and how many masks each received (250,000 in all).
-MEMBER_STATES = (
-    "Benin",
-    "Burkina Faso",
-    "Cabo Verde",
-    "Côte d'Ivoire",
-    "The Gambia",
-    "Ghana",
-    "Guinea",
-    "Guinea-Bissau",
-    "Liberia",
-    "Mali",
-    "Niger",
-    "Nigeria",
-    "Senegal",
-    "Sierra Leone",
-    "Togo",
-)
-SHARES = (16_666,) * 14 + (MASKS - 16_666 * 14,)
 INVOICE = b"%PDF-1.4 Invoice FCSSC-2020-0042: 250,000 disposable surgical masks, 70,000.00 USDC\n"
 HANDOVER = b"%PDF-1.4 Hand-over certificate: 250,000 masks received for WAHO, Beijing warehouse\n"
 
