@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from api.pagination import PageParams, keyset_page, where_equal
 from ledger.db.models import (
     CampaignCancelled,
     CampaignCreated,
@@ -75,6 +76,24 @@ def of_campaign(model: Any, chain_id: int | None, campaign_id: int | None) -> Co
     if campaign_id is None:
         return of_chain(model, chain_id)
     return and_(model.chain_id == chain_id, model.campaign_id == campaign_id)
+
+
+def event_page(
+    session: Session,
+    model: Any,
+    *,
+    chain_id: int | None,
+    campaign_id: int | None,
+    page: PageParams,
+    depth: int,
+    **filters: object,
+) -> tuple[list[dict[str, object]], str | None]:
+    """One keyset page of ``model``'s events (of one campaign if given, narrowed by ``filters``), each as
+    its columns plus its confirmation state, and the next page's cursor."""
+    statement = where_equal(select(model).where(of_campaign(model, chain_id, campaign_id)), model, **filters)
+    rows, next_cursor = keyset_page(session, statement, model.id, limit=page.limit, cursor=page.cursor)
+    settled = settlement(session, chain_id=chain_id, depth=depth)
+    return [with_confirmation(row, settled) for row in rows], next_cursor
 
 
 def with_confirmation(row: ChainEvent, settled: Settlement) -> dict[str, object]:

@@ -86,3 +86,11 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def where_equal(statement: Select[T], model: Any, **values: object) -> Select[T]:
+    """``statement`` narrowed to the rows whose columns equal ``values``; a ``None`` value filters nothing."""
+    for column, value in values.items():
+        if value is not None:
+            statement = statement.where(getattr(model, column) == value)
+    return statement

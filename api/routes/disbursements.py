@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from api.chain import of_campaign, settlement, with_confirmation
+from api.chain import event_page
 from api.deps import ChainIdDep, SessionDep, SettingsDep
-from api.pagination import PageDep, keyset_page
+from api.pagination import PageDep
 from api.params import CampaignFilter, OrderRefFilter, SupplierFilter, TokenFilter
 from api.schemas.disbursements import DisbursementPublic, DisbursementsPublic
 from ledger.db.models import Disbursed
@@ -27,18 +26,21 @@ def list_disbursements(
     token: TokenFilter = None,
     purchase_order_ref: OrderRefFilter = None,
 ) -> DisbursementsPublic:
-    statement = select(Disbursed).where(of_campaign(Disbursed, chain_id, campaign_id))
-    if supplier is not None:
-        statement = statement.where(Disbursed.supplier == supplier)
-    if token is not None:
-        statement = statement.where(Disbursed.token == token)
-    if purchase_order_ref is not None:
-        statement = statement.where(Disbursed.purchase_order_ref == purchase_order_ref)
-    rows, next_cursor = keyset_page(session, statement, Disbursed.id, limit=page.limit, cursor=page.cursor)
-    settled = settlement(session, chain_id=chain_id, depth=settings.confirmation_depth)
-    data = []
-    for row in rows:
-        values = with_confirmation(row, settled)
-        values["purchase_order_reference"] = reference_of(row.purchase_order_ref)
-        data.append(DisbursementPublic.model_validate(values))
+    rows, next_cursor = event_page(
+        session,
+        Disbursed,
+        chain_id=chain_id,
+        campaign_id=campaign_id,
+        page=page,
+        depth=settings.confirmation_depth,
+        supplier=supplier,
+        token=token,
+        purchase_order_ref=purchase_order_ref,
+    )
+    data = [
+        DisbursementPublic.model_validate(
+            {**row, "purchase_order_reference": reference_of(str(row["purchase_order_ref"]))}
+        )
+        for row in rows
+    ]
     return DisbursementsPublic(data=data, next_cursor=next_cursor)

@@ -21,8 +21,6 @@ from ledger.records.errors import RecordNotFoundError
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="The record's id")]
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_BIGINT)]
-Limit = Annotated[int, Query(ge=1, le=1_000, description="Rows per page")]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "A duplicate, or an edit of a version that is not the latest"}

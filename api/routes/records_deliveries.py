@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, FilterId, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import FilterId, add_record_routes
 from api.schemas.records import DeliveriesPublic, DeliveryPublic
 from ledger.db.records import Delivery
 from ledger.records import service
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/deliveries", tags=["records"])
 
 @router.get("", response_model=DeliveriesPublic, summary="List deliveries")
 def list_deliveries(
-    session: SessionDep, shipment_id: FilterId = None, limit: Limit = 100, cursor: Cursor = None
+    session: SessionDep,
+    page: PageDep,
+    shipment_id: FilterId = None,
 ) -> DeliveriesPublic:
-    statement = select(Delivery)
-    if shipment_id is not None:
-        statement = statement.where(Delivery.shipment_id == shipment_id)
-    rows, next_cursor = keyset_page(session, statement, Delivery.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Delivery), Delivery, shipment_id=shipment_id)
+    rows, next_cursor = keyset_page(session, statement, Delivery.id, limit=page.limit, cursor=page.cursor)
     return DeliveriesPublic(data=[DeliveryPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

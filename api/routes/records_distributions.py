@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, FilterId, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import FilterId, add_record_routes
 from api.schemas.records import DistributionPublic, DistributionsPublic
 from ledger.db.records import Distribution
 from ledger.records import service
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/distributions", tags=["records"])
 
 @router.get("", response_model=DistributionsPublic, summary="List distributions")
 def list_distributions(
-    session: SessionDep, delivery_id: FilterId = None, limit: Limit = 100, cursor: Cursor = None
+    session: SessionDep,
+    page: PageDep,
+    delivery_id: FilterId = None,
 ) -> DistributionsPublic:
-    statement = select(Distribution)
-    if delivery_id is not None:
-        statement = statement.where(Distribution.delivery_id == delivery_id)
-    rows, next_cursor = keyset_page(session, statement, Distribution.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Distribution), Distribution, delivery_id=delivery_id)
+    rows, next_cursor = keyset_page(session, statement, Distribution.id, limit=page.limit, cursor=page.cursor)
     return DistributionsPublic(
         data=[DistributionPublic.model_validate(r) for r in rows], next_cursor=next_cursor
     )

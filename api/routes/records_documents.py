@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from api.deps import EngineDep, ManagerKey, SessionDep, SettingsDep
 from api.errors import AUTH_RESPONSES, NOT_FOUND
-from api.pagination import keyset_page
-from api.routes.records_common import CONFLICT, Cursor, FilterId, Limit, RecordId, get_record
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import CONFLICT, FilterId, RecordId, get_record
 from api.schemas.common import ErrorBody
 from api.schemas.records import DocumentPublic, DocumentsPublic
 from ledger.db.records import Document
@@ -32,17 +32,12 @@ TOO_LARGE: dict[int | str, dict[str, object]] = {413: {"model": ErrorBody, "desc
 @router.get("", response_model=DocumentsPublic, summary="List documents (metadata and hashes)")
 def list_documents(
     session: SessionDep,
+    page: PageDep,
     order_id: FilterId = None,
     kind: DocumentKind | None = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> DocumentsPublic:
-    statement = select(Document)
-    if order_id is not None:
-        statement = statement.where(Document.order_id == order_id)
-    if kind is not None:
-        statement = statement.where(Document.kind == kind)
-    rows, next_cursor = keyset_page(session, statement, Document.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Document), Document, order_id=order_id, kind=kind)
+    rows, next_cursor = keyset_page(session, statement, Document.id, limit=page.limit, cursor=page.cursor)
     return DocumentsPublic(data=[DocumentPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.deps import MAX_BIGINT, SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, FilterId, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import FilterId, add_record_routes
 from api.schemas.records import OrderPublic, OrdersPublic
 from ledger.db.records import PurchaseOrder
 from ledger.records import service
@@ -22,20 +22,21 @@ router = APIRouter(prefix="/orders", tags=["records"])
 @router.get("", response_model=OrdersPublic, summary="List purchase orders")
 def list_orders(
     session: SessionDep,
+    page: PageDep,
     campaign_id: Annotated[int | None, Query(ge=0, le=MAX_BIGINT)] = None,
     supplier_id: FilterId = None,
     status: OrderStatus | None = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> OrdersPublic:
-    statement = select(PurchaseOrder).options(selectinload(PurchaseOrder.lines))
-    if campaign_id is not None:
-        statement = statement.where(PurchaseOrder.campaign_id == campaign_id)
-    if supplier_id is not None:
-        statement = statement.where(PurchaseOrder.supplier_id == supplier_id)
-    if status is not None:
-        statement = statement.where(PurchaseOrder.status == status)
-    rows, next_cursor = keyset_page(session, statement, PurchaseOrder.id, limit=limit, cursor=cursor)
+    statement = where_equal(
+        select(PurchaseOrder).options(selectinload(PurchaseOrder.lines)),
+        PurchaseOrder,
+        campaign_id=campaign_id,
+        supplier_id=supplier_id,
+        status=status,
+    )
+    rows, next_cursor = keyset_page(
+        session, statement, PurchaseOrder.id, limit=page.limit, cursor=page.cursor
+    )
     return OrdersPublic(data=[OrderPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

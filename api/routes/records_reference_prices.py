@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import add_record_routes
 from api.schemas.records import ReferencePricePublic, ReferencePricesPublic
 from ledger.db.records import ReferencePrice
 from ledger.records import service
@@ -21,14 +21,13 @@ router = APIRouter(prefix="/reference-prices", tags=["records"])
 @router.get("", response_model=ReferencePricesPublic, summary="List reference prices")
 def list_reference_prices(
     session: SessionDep,
+    page: PageDep,
     item: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> ReferencePricesPublic:
-    statement = select(ReferencePrice)
-    if item is not None:
-        statement = statement.where(ReferencePrice.item == item)
-    rows, next_cursor = keyset_page(session, statement, ReferencePrice.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(ReferencePrice), ReferencePrice, item=item)
+    rows, next_cursor = keyset_page(
+        session, statement, ReferencePrice.id, limit=page.limit, cursor=page.cursor
+    )
     return ReferencePricesPublic(
         data=[ReferencePricePublic.model_validate(r) for r in rows], next_cursor=next_cursor
     )

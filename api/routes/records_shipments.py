@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, FilterId, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import FilterId, add_record_routes
 from api.schemas.records import ShipmentPublic, ShipmentsPublic
 from ledger.db.records import Shipment
 from ledger.records import service
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/shipments", tags=["records"])
 
 @router.get("", response_model=ShipmentsPublic, summary="List shipments")
 def list_shipments(
-    session: SessionDep, order_id: FilterId = None, limit: Limit = 100, cursor: Cursor = None
+    session: SessionDep,
+    page: PageDep,
+    order_id: FilterId = None,
 ) -> ShipmentsPublic:
-    statement = select(Shipment)
-    if order_id is not None:
-        statement = statement.where(Shipment.order_id == order_id)
-    rows, next_cursor = keyset_page(session, statement, Shipment.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Shipment), Shipment, order_id=order_id)
+    rows, next_cursor = keyset_page(session, statement, Shipment.id, limit=page.limit, cursor=page.cursor)
     return ShipmentsPublic(data=[ShipmentPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import add_record_routes
 from api.schemas.records import SupplierPublic, SuppliersPublic
 from ledger.db.records import Supplier
 from ledger.records import service
@@ -21,17 +21,12 @@ router = APIRouter(prefix="/suppliers", tags=["records"])
 @router.get("", response_model=SuppliersPublic, summary="List suppliers")
 def list_suppliers(
     session: SessionDep,
+    page: PageDep,
     vetting_status: VettingStatus | None = None,
     country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> SuppliersPublic:
-    statement = select(Supplier)
-    if vetting_status is not None:
-        statement = statement.where(Supplier.vetting_status == vetting_status)
-    if country is not None:
-        statement = statement.where(Supplier.country == country)
-    rows, next_cursor = keyset_page(session, statement, Supplier.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Supplier), Supplier, vetting_status=vetting_status, country=country)
+    rows, next_cursor = keyset_page(session, statement, Supplier.id, limit=page.limit, cursor=page.cursor)
     return SuppliersPublic(data=[SupplierPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.pagination import keyset_page
-from api.routes.records_common import Cursor, Limit, add_record_routes
+from api.pagination import PageDep, keyset_page, where_equal
+from api.routes.records_common import add_record_routes
 from api.schemas.records import TokenPublic, TokensPublic
 from ledger.db.records import Token
 from ledger.records import service
@@ -19,14 +19,11 @@ router = APIRouter(prefix="/tokens", tags=["records"])
 @router.get("", response_model=TokensPublic, summary="List token names")
 def list_tokens(
     session: SessionDep,
+    page: PageDep,
     address: ChecksumAddress | None = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> TokensPublic:
-    statement = select(Token)
-    if address is not None:
-        statement = statement.where(Token.address == address)
-    rows, next_cursor = keyset_page(session, statement, Token.id, limit=limit, cursor=cursor)
+    statement = where_equal(select(Token), Token, address=address)
+    rows, next_cursor = keyset_page(session, statement, Token.id, limit=page.limit, cursor=page.cursor)
     return TokensPublic(data=[TokenPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

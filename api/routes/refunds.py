@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from api.chain import of_campaign, settlement, with_confirmation
+from api.chain import event_page
 from api.deps import ChainIdDep, SessionDep, SettingsDep
-from api.pagination import PageDep, keyset_page
+from api.pagination import PageDep
 from api.params import CampaignFilter, DonorFilter, RoundFilter, TokenFilter
 from api.schemas.refunds import RefundPublic, RefundsPublic
 from ledger.db.models import Refunded
@@ -26,16 +25,15 @@ def list_refunds(
     donor: DonorFilter = None,
     token: TokenFilter = None,
 ) -> RefundsPublic:
-    statement = select(Refunded).where(of_campaign(Refunded, chain_id, campaign_id))
-    if round_id is not None:
-        statement = statement.where(Refunded.round_id == round_id)
-    if donor is not None:
-        statement = statement.where(Refunded.donor == donor)
-    if token is not None:
-        statement = statement.where(Refunded.token == token)
-    rows, next_cursor = keyset_page(session, statement, Refunded.id, limit=page.limit, cursor=page.cursor)
-    settled = settlement(session, chain_id=chain_id, depth=settings.confirmation_depth)
-    return RefundsPublic(
-        data=[RefundPublic.model_validate(with_confirmation(r, settled)) for r in rows],
-        next_cursor=next_cursor,
+    rows, next_cursor = event_page(
+        session,
+        Refunded,
+        chain_id=chain_id,
+        campaign_id=campaign_id,
+        page=page,
+        depth=settings.confirmation_depth,
+        round_id=round_id,
+        donor=donor,
+        token=token,
     )
+    return RefundsPublic(data=[RefundPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
