@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -16,14 +17,21 @@ import {IPledgeLedger} from "./interfaces/IPledgeLedger.sol";
 /// @notice Escrow and public record of pledges, refunds and supplier payments for humanitarian campaigns.
 /// @dev Storage is laid out for the pledge hot path: a pledge reads one slot of token config and one of round
 /// state, and writes the round slot, one slot of round-per-token totals and the donor's own slot. Campaign-wide
-/// totals are folded in when a round closes, over the campaign's tokens (at most `MAX_TOKENS`).
+/// totals are folded in when a round closes, over the campaign's tokens (at most `MAX_TOKENS`); they are uint256,
+/// so that no sum over rounds can overflow and lock a close, a refund or a cancellation.
+/// Every state-changing function of the ledger is `nonReentrant`. The role functions inherited from OpenZeppelin
+/// are not: they make no external call and touch no accounting, and are reachable only by the admin, which is not
+/// code that runs during a ledger call.
 /// Uses the storage-based ReentrancyGuard, not the transient one, so the contract runs on pre-Cancun chains
 /// (Ganache) as well.
-contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
+contract PledgeLedger is IPledgeLedger, AccessControlDefaultAdminRules, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice Role of the auditors who may attest reconciliation reports.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+
+    /// @notice Role of the guardian: immediate, protective actions only (pause, revoke a supplier, cancel).
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     /// @notice Most tokens a campaign can accept; bounds the loops that settle a round or cancel a campaign.
     uint256 public constant MAX_TOKENS = 8;
@@ -31,16 +39,41 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     /// @notice Most donors a single {pushRefunds} call can serve.
     uint256 public constant MAX_REFUND_BATCH = 100;
 
+    /// @notice Gas a donor contract may spend receiving a pushed ETH refund (a Safe needs about 10,000); one that
+    /// needs more keeps its claim.
+    uint256 public constant PUSH_REFUND_GAS = 50_000;
+
+    /// @notice Longest supplier delay a campaign may have, so that a typo cannot freeze its payments for years.
+    uint32 public constant MAX_SUPPLIER_DELAY = 90 days;
+
+    /// @notice Shortest supplier delay a campaign may have on this deployment (0 only on local test chains).
+    uint32 public immutable MIN_SUPPLIER_DELAY;
+
     /// @dev USD amounts carry 8 decimals, like Chainlink's USD feeds.
     uint8 private constant _USD_DECIMALS = 8;
 
     /// @dev Most decimals a token or a feed may have.
     uint8 private constant _MAX_DECIMALS = 36;
 
+    /// @dev Gas kept back per pushed ETH refund beyond the donor's allowance: the 1/64 a call cannot forward, and
+    /// the bookkeeping of the refund after the call.
+    uint256 private constant _PUSH_REFUND_OVERHEAD = PUSH_REFUND_GAS / 63 + 15_000;
+
+    /// @dev How a round's pledges are refunded: not at all, in full, or pro rata to a cancelled campaign's
+    /// remainder.
+    enum RefundKind {
+        None,
+        Full,
+        ProRata
+    }
+
+    /// @dev One slot: 20 + 4 + 1 + 1 + 4 bytes.
     struct CampaignData {
         address manager;
         uint32 roundCount;
         bool cancelled;
+        bool paused;
+        uint32 supplierDelay;
     }
 
     struct RoundTokenTotals {
@@ -48,17 +81,17 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         uint128 refunded;
     }
 
-    /// @dev A campaign's ledger for one token. `closedPledged` and `spendable` grow when rounds close;
-    /// `refundPool` / `refundBase` are fixed at cancellation to share the unspent funds pro rata. Fields are
-    /// paired so that refunds and disbursements, which donors and managers repeat, update slots that are
-    /// already non-zero: the one-off cost of fresh slots falls on the manager's first close of a round.
+    /// @dev A campaign's ledger for one token. `closedPledged` and `spendable` grow when rounds close; a round's
+    /// total is capped at 2**128 when pledged, so these sums over at most 2**32 rounds fit in uint256. At
+    /// cancellation `refundPool` takes what is unspent and `refundBase` the pledges it is shared between; each
+    /// pro-rata refund takes its share of both, so the last claimant takes exactly what rounding left.
     struct CampaignTokenLedger {
-        uint128 closedPledged;
-        uint128 refunded;
-        uint128 spendable;
-        uint128 disbursed;
-        uint128 refundPool;
-        uint128 refundBase;
+        uint256 closedPledged;
+        uint256 spendable;
+        uint256 refunded;
+        uint256 disbursed;
+        uint256 refundPool;
+        uint256 refundBase;
     }
 
     uint256 private _campaignCount;
@@ -75,38 +108,67 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         uint256 campaignId => mapping(uint256 roundId => mapping(address token => mapping(address donor => uint256)))
     ) private _pledges;
     mapping(uint256 campaignId => mapping(address token => CampaignTokenLedger)) private _ledgers;
-    mapping(uint256 campaignId => mapping(address supplier => bytes32 recordHash)) private _suppliers;
+    mapping(uint256 campaignId => mapping(address supplier => SupplierApproval)) private _suppliers;
     mapping(bytes32 attestationKey => uint256 timestamp) private _attestations;
 
-    /// @param admin The organisation's account: creates campaigns, accepts tokens and grants the auditor role.
-    constructor(address admin) {
-        if (admin == address(0)) revert LedgerZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param admin The organisation's admin: in production a `TimelockController` whose proposer is a Safe. It
+    /// creates campaigns, accepts tokens, replaces managers and grants roles; handing the role on takes two steps
+    /// and `adminTransferDelay` seconds.
+    /// @param guardian The guardian (a Safe): pauses, revokes suppliers and cancels campaigns, at once.
+    /// @param adminTransferDelay Seconds between scheduling an admin transfer and the new admin accepting it.
+    /// @param minSupplierDelay The shortest supplier delay campaigns of this deployment may have.
+    constructor(address admin, address guardian, uint48 adminTransferDelay, uint32 minSupplierDelay)
+        AccessControlDefaultAdminRules(adminTransferDelay, admin)
+    {
+        if (guardian == address(0)) revert LedgerInvalidGuardian(guardian);
+        if (minSupplierDelay > MAX_SUPPLIER_DELAY) {
+            revert LedgerInvalidSupplierDelay(minSupplierDelay, 0, MAX_SUPPLIER_DELAY);
+        }
+        MIN_SUPPLIER_DELAY = minSupplierDelay;
+        _grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    /// @dev Protective actions: the guardian's, or the admin's.
+    modifier onlyGuardianOrAdmin() {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert LedgerUnauthorizedGuardian(msg.sender);
+        }
+        _;
     }
 
     // ─── Campaigns (admin) ───────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IPledgeLedger
-    function createCampaign(address manager, string calldata beneficiary, bytes32 metadataHash)
+    function createCampaign(address manager, string calldata beneficiary, bytes32 metadataHash, uint32 supplierDelay)
         external
+        nonReentrant
         onlyRole(DEFAULT_ADMIN_ROLE)
         returns (uint256 campaignId)
     {
-        if (manager == address(0)) revert LedgerZeroAddress();
+        if (manager == address(0)) revert LedgerInvalidManager(manager);
+        if (supplierDelay < MIN_SUPPLIER_DELAY || supplierDelay > MAX_SUPPLIER_DELAY) {
+            revert LedgerInvalidSupplierDelay(supplierDelay, MIN_SUPPLIER_DELAY, MAX_SUPPLIER_DELAY);
+        }
         campaignId = ++_campaignCount;
-        _campaigns[campaignId].manager = manager;
+        CampaignData storage c = _campaigns[campaignId];
+        c.manager = manager;
+        c.supplierDelay = supplierDelay;
         _metadataHashes[campaignId] = metadataHash;
-        emit CampaignCreated(campaignId, manager, beneficiary, metadataHash);
+        emit CampaignCreated(campaignId, manager, beneficiary, metadataHash, supplierDelay);
     }
 
     /// @inheritdoc IPledgeLedger
     function acceptToken(uint256 campaignId, address token, address feed, uint32 maxStaleness)
         external
+        nonReentrant
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
-        _liveCampaign(campaignId);
-        if (feed == address(0)) revert LedgerZeroAddress();
-        if (maxStaleness == 0) revert LedgerZeroAmount();
+        CampaignData storage c = _liveCampaign(campaignId);
+        // A feed swapped (or a token added) under an open round could make a worthless pledge meet its goal.
+        uint256 openRoundId = _openRoundId(campaignId, c);
+        if (openRoundId != 0) revert LedgerTokensLocked(campaignId, token, openRoundId);
+        if (feed == address(0)) revert LedgerInvalidFeed(feed);
+        if (maxStaleness == 0) revert LedgerInvalidMaxStaleness(maxStaleness);
         uint8 tokenDecimals = token == address(0) ? 18 : IERC20Metadata(token).decimals();
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
         uint256 digits = uint256(tokenDecimals) + feedDecimals;
@@ -130,49 +192,62 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IPledgeLedger
-    function setManager(uint256 campaignId, address newManager) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setManager(uint256 campaignId, address newManager) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
         CampaignData storage c = _existingCampaign(campaignId);
-        if (newManager == address(0)) revert LedgerZeroAddress();
+        if (newManager == address(0)) revert LedgerInvalidManager(newManager);
         address previous = c.manager;
         c.manager = newManager;
         emit CampaignManagerChanged(campaignId, previous, newManager);
     }
 
+    // ─── Protection (guardian or admin, immediate) ───────────────────────────────────────────────────
+
     /// @inheritdoc IPledgeLedger
-    function cancelCampaign(uint256 campaignId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function cancelCampaign(uint256 campaignId) external nonReentrant onlyGuardianOrAdmin {
         CampaignData storage c = _liveCampaign(campaignId);
         c.cancelled = true;
-        uint256 openRoundId = c.roundCount;
-        if (openRoundId != 0 && _rounds[campaignId][openRoundId].state == RoundState.Open) {
-            _closeRound(campaignId, openRoundId, RoundState.Cancelled, false);
-        } else {
-            openRoundId = 0;
-        }
+        uint256 openRoundId = _openRoundId(campaignId, c);
+        if (openRoundId != 0) _closeRound(campaignId, openRoundId, RoundState.Cancelled, false);
         address[] storage tokens = _campaignTokens[campaignId];
         for (uint256 i = 0; i < tokens.length; ++i) {
             CampaignTokenLedger storage l = _ledgers[campaignId][tokens[i]];
             l.refundPool = l.spendable - l.disbursed;
             l.refundBase = l.spendable;
         }
-        emit CampaignCancelled(campaignId, openRoundId);
+        emit CampaignCancelled(campaignId, openRoundId, msg.sender);
     }
 
-    // ─── Rounds (manager) ────────────────────────────────────────────────────────────────────────────
+    /// @inheritdoc IPledgeLedger
+    function pauseCampaign(uint256 campaignId) external nonReentrant onlyGuardianOrAdmin {
+        CampaignData storage c = _existingCampaign(campaignId);
+        if (c.paused) revert LedgerCampaignPaused(campaignId);
+        c.paused = true;
+        emit CampaignPaused(campaignId, msg.sender);
+    }
+
+    /// @inheritdoc IPledgeLedger
+    function unpauseCampaign(uint256 campaignId) external nonReentrant onlyGuardianOrAdmin {
+        CampaignData storage c = _existingCampaign(campaignId);
+        if (!c.paused) revert LedgerCampaignNotPaused(campaignId);
+        c.paused = false;
+        emit CampaignUnpaused(campaignId, msg.sender);
+    }
+
+    // ─── Rounds (manager; closing after the end: anyone) ─────────────────────────────────────────────
 
     /// @inheritdoc IPledgeLedger
     function openRound(uint256 campaignId, uint40 start, uint40 end, uint80 goalUsd, bool allOrNothing)
         external
+        nonReentrant
         returns (uint256 roundId)
     {
         CampaignData storage c = _managedCampaign(campaignId);
         if (c.cancelled) revert LedgerCampaignCancelled(campaignId);
-        uint256 last = c.roundCount;
-        if (last != 0 && _rounds[campaignId][last].state == RoundState.Open) {
-            revert LedgerRoundStillOpen(campaignId, last);
-        }
+        uint256 openRoundId = _openRoundId(campaignId, c);
+        if (openRoundId != 0) revert LedgerRoundStillOpen(campaignId, openRoundId);
         if (start >= end || end <= block.timestamp) revert LedgerInvalidRoundWindow(start, end);
-        if (goalUsd == 0) revert LedgerZeroAmount();
-        roundId = last + 1;
+        if (goalUsd == 0) revert LedgerInvalidGoal(goalUsd);
+        roundId = uint256(c.roundCount) + 1;
         c.roundCount = SafeCast.toUint32(roundId);
         _rounds[campaignId][roundId] = Round({
             start: start,
@@ -186,13 +261,17 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IPledgeLedger
-    function closeRound(uint256 campaignId, uint256 roundId) external returns (RoundState outcome) {
-        _managedCampaign(campaignId);
+    function closeRound(uint256 campaignId, uint256 roundId) external nonReentrant returns (RoundState outcome) {
+        CampaignData storage c = _existingCampaign(campaignId);
         Round storage r = _rounds[campaignId][roundId];
         if (r.state == RoundState.None) revert LedgerUnknownRound(campaignId, roundId);
         if (r.state != RoundState.Open) revert LedgerRoundNotOpen(campaignId, roundId);
         bool goalMet = r.raisedUsd >= r.goalUsd;
-        if (!goalMet && block.timestamp < r.end) revert LedgerRoundNotEnded(campaignId, roundId, r.end);
+        // After its end anyone may close a round, so its donors never wait on the manager; before it, only the
+        // manager may, and only to bank a goal already met.
+        if (block.timestamp < r.end && !(goalMet && msg.sender == c.manager)) {
+            revert LedgerRoundNotEnded(campaignId, roundId, r.end);
+        }
         outcome = goalMet ? RoundState.Succeeded : RoundState.Failed;
         _closeRound(campaignId, roundId, outcome, goalMet || !r.allOrNothing);
     }
@@ -201,7 +280,7 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPledgeLedger
     function pledge(uint256 campaignId, uint256 roundId) external payable nonReentrant {
-        if (msg.value == 0) revert LedgerZeroAmount();
+        if (msg.value == 0) revert LedgerInvalidPledgeAmount(msg.value);
         Round storage r = _runningRound(campaignId, roundId);
         TokenConfig memory config = _acceptedToken(campaignId, address(0));
         int256 price = _freshPrice(config);
@@ -210,20 +289,21 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPledgeLedger
     function pledgeToken(uint256 campaignId, uint256 roundId, address token, uint256 amount) external nonReentrant {
-        if (amount == 0) revert LedgerZeroAmount();
-        if (token == address(0)) revert LedgerZeroAddress();
+        if (amount == 0) revert LedgerInvalidPledgeAmount(amount);
+        if (token == address(0)) revert LedgerInvalidToken(token);
         Round storage r = _runningRound(campaignId, roundId);
         TokenConfig memory config = _acceptedToken(campaignId, token);
         int256 price = _freshPrice(config);
         // Credit what actually arrived: fee-on-transfer tokens deliver less than `amount`. The transfer has to
-        // precede the effects to be measured; `nonReentrant` covers the token's callbacks, if any.
+        // precede the effects to be measured; `nonReentrant` on every state-changing function covers the token's
+        // callbacks, if any (a hook that tries to close the round or cancel the campaign meanwhile reverts).
         uint256 balanceBefore = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
         // A zero test of what arrived, not an equality on a balance others can move: tokens sent to the ledger
         // meanwhile only make `received` larger, and a transfer that delivers nothing is what must be refused.
         // slither-disable-next-line incorrect-equality
-        if (received == 0) revert LedgerZeroAmount();
+        if (received == 0) revert LedgerNothingReceived(token, amount);
         _recordPledge(campaignId, roundId, r, token, received, config, price);
     }
 
@@ -235,12 +315,13 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         nonReentrant
         returns (uint256 amount)
     {
-        (uint256 numerator, uint256 denominator, bool refundable) = _refundTerms(campaignId, roundId, token);
-        if (!refundable) revert LedgerNotRefundable(campaignId, roundId);
-        amount = _takeRefund(campaignId, roundId, token, msg.sender, numerator, denominator);
-        if (amount == 0) revert LedgerNothingToRefund(campaignId, roundId, token, msg.sender);
+        RefundKind kind = _refundKind(campaignId, roundId);
+        if (kind == RefundKind.None) revert LedgerNotRefundable(campaignId, roundId);
+        uint256 pledged;
+        (amount, pledged) = _takeRefund(campaignId, roundId, token, msg.sender, kind);
+        if (pledged == 0) revert LedgerNothingToRefund(campaignId, roundId, token, msg.sender);
         emit Refunded(campaignId, roundId, msg.sender, token, amount, msg.sender);
-        _send(token, msg.sender, amount);
+        if (amount != 0) _send(token, msg.sender, amount);
     }
 
     /// @inheritdoc IPledgeLedger
@@ -250,23 +331,21 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         returns (uint256 total)
     {
         if (donors.length > MAX_REFUND_BATCH) revert LedgerBatchTooLarge(donors.length, MAX_REFUND_BATCH);
-        (uint256 numerator, uint256 denominator, bool refundable) = _refundTerms(campaignId, roundId, token);
-        if (!refundable) revert LedgerNotRefundable(campaignId, roundId);
+        RefundKind kind = _refundKind(campaignId, roundId);
+        if (kind == RefundKind.None) revert LedgerNotRefundable(campaignId, roundId);
         for (uint256 i = 0; i < donors.length; ++i) {
             address donor = donors[i];
-            uint256 owed = _pledges[campaignId][roundId][token][donor];
-            uint256 amount = _takeRefund(campaignId, roundId, token, donor, numerator, denominator);
-            if (amount == 0) continue; // already refunded, or never pledged: skip rather than fail the batch
+            (uint256 amount, uint256 pledged) = _takeRefund(campaignId, roundId, token, donor, kind);
+            if (pledged == 0) continue; // already refunded, or never pledged: skip rather than fail the batch
             // State is written after a payment (the next donor's _takeRefund, or _restoreRefund when it fails),
-            // but a payee cannot exploit it: every function that pays out or books a refund is nonReentrant, the
-            // refund terms were fixed above and cannot change (cancellation is one-way), and the rest it could
-            // call are role-gated or views, which see each donor's refund fully booked.
-            // slither-disable-next-line reentrancy-eth
-            if (_trySend(token, donor, amount)) {
+            // but a payee cannot exploit it: every state-changing function is nonReentrant, the refund kind was
+            // fixed above and cannot change (cancellation is one-way), and the views a payee could call see each
+            // donor's refund fully booked.
+            if (amount == 0 || _trySend(token, donor, amount)) {
                 total += amount;
                 emit Refunded(campaignId, roundId, donor, token, amount, msg.sender);
             } else {
-                _restoreRefund(campaignId, roundId, token, donor, owed, amount);
+                _restoreRefund(campaignId, roundId, token, donor, pledged, amount, kind);
                 emit RefundDeferred(campaignId, roundId, donor, token, amount);
             }
         }
@@ -275,23 +354,30 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     // ─── Suppliers and payments (manager) ────────────────────────────────────────────────────────────
 
     /// @inheritdoc IPledgeLedger
-    function approveSupplier(uint256 campaignId, address supplier, bytes32 recordHash) external {
+    function approveSupplier(uint256 campaignId, address supplier, bytes32 recordHash) external nonReentrant {
         CampaignData storage c = _managedCampaign(campaignId);
         if (c.cancelled) revert LedgerCampaignCancelled(campaignId);
-        if (supplier == address(0)) revert LedgerZeroAddress();
         // Paying the ledger itself would book a disbursement while the funds stay: the invariant would break.
-        if (supplier == address(this)) revert LedgerInvalidSupplier(supplier);
-        if (recordHash == bytes32(0)) revert LedgerZeroHash();
-        _suppliers[campaignId][supplier] = recordHash;
-        emit SupplierApproved(campaignId, supplier, recordHash);
+        if (supplier == address(0) || supplier == address(this)) revert LedgerInvalidSupplier(supplier);
+        if (recordHash == bytes32(0)) revert LedgerInvalidRecordHash(recordHash);
+        uint48 effectiveAt = SafeCast.toUint48(block.timestamp + c.supplierDelay);
+        _suppliers[campaignId][supplier] = SupplierApproval({recordHash: recordHash, effectiveAt: effectiveAt});
+        emit SupplierApproved(campaignId, supplier, recordHash, effectiveAt);
     }
 
     /// @inheritdoc IPledgeLedger
-    function revokeSupplier(uint256 campaignId, address supplier) external {
-        _managedCampaign(campaignId);
-        if (_suppliers[campaignId][supplier] == bytes32(0)) revert LedgerSupplierNotApproved(campaignId, supplier);
+    function revokeSupplier(uint256 campaignId, address supplier) external nonReentrant {
+        CampaignData storage c = _existingCampaign(campaignId);
+        if (
+            msg.sender != c.manager && !hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)
+        ) {
+            revert LedgerUnauthorizedRevoker(campaignId, msg.sender);
+        }
+        if (_suppliers[campaignId][supplier].recordHash == bytes32(0)) {
+            revert LedgerSupplierNotApproved(campaignId, supplier);
+        }
         delete _suppliers[campaignId][supplier];
-        emit SupplierRevoked(campaignId, supplier);
+        emit SupplierRevoked(campaignId, supplier, msg.sender);
     }
 
     /// @inheritdoc IPledgeLedger
@@ -305,14 +391,19 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     ) external nonReentrant {
         CampaignData storage c = _managedCampaign(campaignId);
         if (c.cancelled) revert LedgerCampaignCancelled(campaignId);
-        if (amount == 0) revert LedgerZeroAmount();
-        if (purchaseOrderRef == bytes32(0) || invoiceHash == bytes32(0)) revert LedgerZeroHash();
-        if (_suppliers[campaignId][supplier] == bytes32(0)) revert LedgerSupplierNotApproved(campaignId, supplier);
+        if (c.paused) revert LedgerCampaignPaused(campaignId);
+        if (amount == 0) revert LedgerInvalidDisbursementAmount(amount);
+        if (purchaseOrderRef == bytes32(0)) revert LedgerInvalidPurchaseOrderRef(purchaseOrderRef);
+        if (invoiceHash == bytes32(0)) revert LedgerInvalidInvoiceHash(invoiceHash);
+        SupplierApproval memory approval = _suppliers[campaignId][supplier];
+        if (approval.recordHash == bytes32(0)) revert LedgerSupplierNotApproved(campaignId, supplier);
+        if (block.timestamp < approval.effectiveAt) {
+            revert LedgerSupplierNotEffective(campaignId, supplier, approval.effectiveAt);
+        }
         CampaignTokenLedger storage l = _ledgers[campaignId][token];
         uint256 available = l.spendable - l.disbursed;
         if (amount > available) revert LedgerInsufficientFunds(campaignId, token, amount, available);
-        // amount <= available < 2**128, so the cast and the sum cannot overflow.
-        l.disbursed += uint128(amount);
+        l.disbursed += amount;
         emit Disbursed(campaignId, supplier, purchaseOrderRef, token, amount, invoiceHash);
         _send(token, supplier, amount);
     }
@@ -322,10 +413,11 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPledgeLedger
     function attestReport(uint256 campaignId, bytes32 reportHash, uint256 asOfBlock, string calldata uri)
         external
+        nonReentrant
         onlyRole(AUDITOR_ROLE)
     {
         _existingCampaign(campaignId);
-        if (reportHash == bytes32(0)) revert LedgerZeroHash();
+        if (reportHash == bytes32(0)) revert LedgerInvalidReportHash(reportHash);
         bytes32 key = _attestationKey(campaignId, reportHash, msg.sender);
         if (_attestations[key] != 0) revert LedgerAlreadyAttested(campaignId, reportHash, msg.sender);
         _attestations[key] = block.timestamp;
@@ -347,6 +439,8 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
             metadataHash: _metadataHashes[campaignId],
             roundCount: c.roundCount,
             cancelled: c.cancelled,
+            paused: c.paused,
+            supplierDelay: c.supplierDelay,
             tokens: _campaignTokens[campaignId]
         });
     }
@@ -385,13 +479,10 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPledgeLedger
     function tokenTotals(uint256 campaignId, address token) external view returns (TokenTotals memory totals) {
         CampaignData storage c = _existingCampaign(campaignId);
-        CampaignTokenLedger memory l = _ledgers[campaignId][token];
-        uint256 openPledged = 0;
-        uint256 last = c.roundCount;
-        if (last != 0 && _rounds[campaignId][last].state == RoundState.Open) {
-            openPledged = _roundTotals[campaignId][last][token].pledged;
-        }
-        totals.pledged = uint256(l.closedPledged) + openPledged;
+        CampaignTokenLedger storage l = _ledgers[campaignId][token];
+        uint256 openRoundId = _openRoundId(campaignId, c);
+        uint256 openPledged = openRoundId == 0 ? 0 : _roundTotals[campaignId][openRoundId][token].pledged;
+        totals.pledged = l.closedPledged + openPledged;
         totals.refunded = l.refunded;
         totals.disbursed = l.disbursed;
         totals.held = totals.pledged - totals.refunded - totals.disbursed;
@@ -404,13 +495,22 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         view
         returns (uint256)
     {
-        (uint256 numerator, uint256 denominator, bool refundable) = _refundTerms(campaignId, roundId, token);
-        if (!refundable) return 0;
-        return _share(_pledges[campaignId][roundId][token][donor], numerator, denominator);
+        RefundKind kind = _refundKind(campaignId, roundId);
+        uint256 pledged = _pledges[campaignId][roundId][token][donor];
+        if (kind == RefundKind.None) return 0;
+        if (kind == RefundKind.Full) return pledged;
+        CampaignTokenLedger storage l = _ledgers[campaignId][token];
+        return _proRataShare(pledged, l.refundPool, l.refundBase);
     }
 
     /// @inheritdoc IPledgeLedger
-    function supplierRecord(uint256 campaignId, address supplier) external view returns (bytes32) {
+    function refundPool(uint256 campaignId, address token) external view returns (uint256 pool, uint256 base) {
+        CampaignTokenLedger storage l = _ledgers[campaignId][token];
+        return (l.refundPool, l.refundBase);
+    }
+
+    /// @inheritdoc IPledgeLedger
+    function supplierApproval(uint256 campaignId, address supplier) external view returns (SupplierApproval memory) {
         return _suppliers[campaignId][supplier];
     }
 
@@ -434,6 +534,7 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         // price > 0 was checked by _freshPrice.
         uint256 usdValue = Math.mulDiv(amount, uint256(price), 10 ** config.scaleExponent);
         r.raisedUsd = SafeCast.toUint80(r.raisedUsd + usdValue);
+        // The cap is checked here, when the pledge is taken, so that no later sum can overflow.
         _roundTotals[campaignId][roundId][token].pledged += SafeCast.toUint128(amount);
         // The round total above is capped at 2**128 and bounds every donor's balance, so this cannot overflow.
         unchecked {
@@ -449,31 +550,41 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         address[] storage tokens = _campaignTokens[campaignId];
         for (uint256 i = 0; i < tokens.length; ++i) {
             address token = tokens[i];
-            uint128 pledged = _roundTotals[campaignId][roundId][token].pledged;
+            uint256 pledged = _roundTotals[campaignId][roundId][token].pledged;
             if (pledged == 0) continue;
             CampaignTokenLedger storage l = _ledgers[campaignId][token];
             l.closedPledged += pledged;
             if (spendable) l.spendable += pledged;
         }
-        emit RoundClosed(campaignId, roundId, outcome, r.raisedUsd);
+        emit RoundClosed(campaignId, roundId, outcome, r.raisedUsd, msg.sender);
     }
 
-    /// @dev Zeroes the donor's balance and books the refund; returns what is owed to the donor (0 if nothing).
-    function _takeRefund(
-        uint256 campaignId,
-        uint256 roundId,
-        address token,
-        address donor,
-        uint256 numerator,
-        uint256 denominator
-    ) private returns (uint256 amount) {
-        uint256 pledged = _pledges[campaignId][roundId][token][donor];
-        amount = _share(pledged, numerator, denominator);
-        if (amount == 0) return 0;
+    /// @dev The one path by which a refund is booked: zeroes the donor's pledge and books what is owed for it.
+    /// Returns what is owed and the pledge it settles (0: nothing outstanding). A pro-rata refund takes its
+    /// share of the remaining pool and base, so the last pledge of a token takes exactly what is left.
+    function _takeRefund(uint256 campaignId, uint256 roundId, address token, address donor, RefundKind kind)
+        private
+        returns (uint256 amount, uint256 pledged)
+    {
+        pledged = _pledges[campaignId][roundId][token][donor];
+        if (pledged == 0) return (0, 0);
+        CampaignTokenLedger storage l = _ledgers[campaignId][token];
+        if (kind == RefundKind.Full) {
+            amount = pledged;
+        } else {
+            uint256 pool = l.refundPool;
+            uint256 base = l.refundBase;
+            amount = _proRataShare(pledged, pool, base);
+            // amount <= pool and pledged <= base: the base is the sum of the outstanding pledges it shares.
+            unchecked {
+                l.refundPool = pool - amount;
+                l.refundBase = base - pledged;
+            }
+        }
         _pledges[campaignId][roundId][token][donor] = 0;
         // amount <= pledged <= the round's total, which fits in uint128.
         _roundTotals[campaignId][roundId][token].refunded += uint128(amount);
-        _ledgers[campaignId][token].refunded += uint128(amount);
+        l.refunded += amount;
     }
 
     /// @dev Undoes {_takeRefund} for a donor whose pushed refund was rejected.
@@ -483,53 +594,70 @@ contract PledgeLedger is IPledgeLedger, AccessControl, ReentrancyGuard {
         address token,
         address donor,
         uint256 pledged,
-        uint256 amount
+        uint256 amount,
+        RefundKind kind
     ) private {
         _pledges[campaignId][roundId][token][donor] = pledged;
         _roundTotals[campaignId][roundId][token].refunded -= uint128(amount);
-        _ledgers[campaignId][token].refunded -= uint128(amount);
+        CampaignTokenLedger storage l = _ledgers[campaignId][token];
+        l.refunded -= amount;
+        if (kind == RefundKind.ProRata) {
+            l.refundPool += amount;
+            l.refundBase += pledged;
+        }
     }
 
-    /// @dev What fraction of a pledge is refundable: all of it from a failed all-or-nothing or cancelled round;
-    /// the unspent share from a spendable round of a cancelled campaign; nothing otherwise.
-    function _refundTerms(uint256 campaignId, uint256 roundId, address token)
-        private
-        view
-        returns (uint256 numerator, uint256 denominator, bool refundable)
-    {
+    /// @dev How a round's pledges are refunded: in full from a failed all-or-nothing or cancelled round; pro rata
+    /// from a spendable round of a cancelled campaign; not at all otherwise.
+    function _refundKind(uint256 campaignId, uint256 roundId) private view returns (RefundKind) {
         Round storage r = _rounds[campaignId][roundId];
         RoundState state = r.state;
-        if (state == RoundState.Cancelled || (state == RoundState.Failed && r.allOrNothing)) return (1, 1, true);
+        if (state == RoundState.Cancelled || (state == RoundState.Failed && r.allOrNothing)) return RefundKind.Full;
         if (_campaigns[campaignId].cancelled && (state == RoundState.Succeeded || state == RoundState.Failed)) {
-            CampaignTokenLedger storage l = _ledgers[campaignId][token];
-            return (l.refundPool, l.refundBase, true);
+            return RefundKind.ProRata;
         }
-        return (0, 0, false);
+        return RefundKind.None;
     }
 
-    function _share(uint256 amount, uint256 numerator, uint256 denominator) private pure returns (uint256) {
-        if (denominator == 0) return 0;
-        return numerator == denominator ? amount : Math.mulDiv(amount, numerator, denominator);
+    /// @dev `pledged`'s share of `pool`, shared over `base`; the whole pool for the last pledge of the base.
+    function _proRataShare(uint256 pledged, uint256 pool, uint256 base) private pure returns (uint256) {
+        if (pledged >= base) return pool;
+        return Math.mulDiv(pledged, pool, base);
     }
 
-    /// @dev Sends ETH or tokens, reverting if the recipient or the token refuses.
+    /// @dev The round of the campaign that is open now, or 0.
+    function _openRoundId(uint256 campaignId, CampaignData storage c) private view returns (uint256) {
+        uint256 last = c.roundCount;
+        return last != 0 && _rounds[campaignId][last].state == RoundState.Open ? last : 0;
+    }
+
+    /// @dev Sends ETH or tokens, reverting if the recipient or the token refuses. ETH goes with all the gas left
+    /// (contract wallets may need it) and nothing the recipient returns is copied.
     function _send(address token, address to, uint256 amount) private {
         if (token == address(0)) {
+            bool ok;
             // Not arbitrary: the caller's own refund (claimRefund) or an approved supplier (disburse, manager only).
-            // slither-disable-next-line arbitrary-send-eth
-            (bool ok,) = payable(to).call{value: amount}("");
+            assembly ("memory-safe") {
+                ok := call(gas(), to, amount, 0, 0, 0, 0)
+            }
             if (!ok) revert LedgerEthTransferFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
         }
     }
 
-    /// @dev Like {_send}, but returns false instead of reverting, so one refusing donor cannot block a batch.
+    /// @dev Like {_send}, but returns false instead of reverting, so one refusing donor cannot block a batch. ETH
+    /// goes with `PUSH_REFUND_GAS` and its return data is never copied: a donor can neither burn the batch's gas
+    /// nor bomb it with a huge revert payload. The batch reverts rather than give a donor less than its allowance,
+    /// so a caller cannot starve donors into deferral. (ERC-20 transfers copy at most one word back.)
     function _trySend(address token, address to, uint256 amount) private returns (bool ok) {
         if (token == address(0)) {
+            uint256 needed = PUSH_REFUND_GAS + _PUSH_REFUND_OVERHEAD;
+            if (gasleft() < needed) revert LedgerInsufficientGas(gasleft(), needed);
             // Not arbitrary: a donor's own refund (pushRefunds), at most what the ledger holds for them.
-            // slither-disable-next-line arbitrary-send-eth
-            (ok,) = payable(to).call{value: amount}("");
+            assembly ("memory-safe") {
+                ok := call(PUSH_REFUND_GAS, to, amount, 0, 0, 0, 0)
+            }
         } else {
             ok = IERC20(token).trySafeTransfer(to, amount);
         }

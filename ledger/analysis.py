@@ -56,13 +56,18 @@ ACCEPTED_FINDINGS: dict[str, str] = {
         "Round windows and price staleness are wall-clock rules by design; a proposer's few seconds of "
         "timestamp leeway cannot open, close or extend a round or revive a price in any meaningful way."
     ),
-    "calls-loop": (
-        "pushRefunds pays a batch of donors by design: the batch is capped at MAX_REFUND_BATCH and _trySend "
-        "never reverts, so a refusing donor is deferred (RefundDeferred) instead of blocking the batch."
+    "assembly": (
+        "_send and _trySend pay ETH with an assembly call that copies no return data (a donor cannot bomb a "
+        "pushed batch with a huge revert payload) and, in _trySend, forwards a fixed gas allowance; the "
+        "result is checked (_send reverts, _trySend reports it) and every paying entry point is nonReentrant."
     ),
-    "low-level-calls": (
-        "ETH is paid with call{value:} (not transfer) so contract wallets can receive it; the result is "
-        "checked (_send reverts, _trySend reports it) and every paying entry point is nonReentrant."
+    "naming-convention": (
+        "MIN_SUPPLIER_DELAY is an immutable named like a constant, as OpenZeppelin names its immutables: "
+        "it is fixed at deployment and part of the public interface."
+    ),
+    "unused-import": (
+        "Reported in OpenZeppelin's AccessControlDefaultAdminRules (it imports IERC5313 for its docs): "
+        "dependency code, used as released."
     ),
     "solc-version": (
         "^0.8.24 is the floor, not the build: builds are pinned to solc 0.8.37 (scripts/solc), and "

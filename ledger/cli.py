@@ -13,6 +13,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -29,12 +30,24 @@ from rich.panel import Panel
 from rich.table import Table
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session
+from web3 import Web3
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
-from ledger.deploy import Deployment, deploy, load_deployment, write_deployment
+from ledger.deploy import (
+    DEFAULT_ADMIN_TRANSFER_DELAY,
+    DEFAULT_MIN_SUPPLIER_DELAY,
+    LOCAL_ADMIN_TRANSFER_DELAY,
+    LOCAL_MIN_SUPPLIER_DELAY,
+    Deployment,
+    deploy,
+    deploy_local,
+    is_timelock,
+    load_deployment,
+    write_deployment,
+)
 from ledger.errors import ChainResetError, DeploymentNotFoundError, LedgerError
 from ledger.indexer.fetch import ChainReader
 from ledger.indexer.progress import RichProgress
@@ -65,6 +78,16 @@ KeystoreOption = Annotated[
         "--keystore", help="Encrypted JSON keystore to sign with (default: the local chain's account 0)"
     ),
 ]
+
+
+@dataclass(frozen=True)
+class GovernanceOptions:
+    """Who governs a new deployment (``deploy``'s options); all ``None``: the local set-up."""
+
+    admin: str | None = None
+    guardian: str | None = None
+    admin_delay: int | None = None
+    min_supplier_delay: int | None = None
 
 
 def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -110,14 +133,60 @@ def _chain(
         node.stop()
 
 
-def _deploy(rpc_url: str, build: Build, keystore: Path | None, test_assets: bool | None) -> Deployment:
+def _deploy(
+    rpc_url: str,
+    build: Build,
+    keystore: Path | None,
+    test_assets: bool | None,
+    governance: GovernanceOptions | None = None,
+) -> Deployment:
+    """Deploy the ledger. On a local chain without ``--admin``, the supported set-up is built from the
+    development accounts (a timelock proposed by a board Safe as admin, a guardian Safe); otherwise the
+    admin and the guardian are the addresses given."""
     w3 = connect(rpc_url)
     chain_id = w3.eth.chain_id
+    local = chain_id in LOCAL_CHAIN_IDS
+    options = governance or GovernanceOptions()
     account = _signer(keystore, chain_id)
     deployer = Transactor(w3, account, ErrorDecoder(a.abi for a in build.artifacts.values()))
-    with_assets = chain_id in LOCAL_CHAIN_IDS if test_assets is None else test_assets
+    with_assets = local if test_assets is None else test_assets
+    if options.admin is None:
+        if not local:
+            raise LedgerError(
+                f"chain {chain_id} is not a local chain: pass --admin (a TimelockController whose proposer "
+                "is your board's Safe) and --guardian (a Safe)"
+            )
+        with console.status(f"Deploying the ledger with a timelock and Safes to chain {chain_id}…"):
+            return deploy_local(w3, deployer, build, dev_accounts(10, get_settings().dev_mnemonic))
+    if options.guardian is None:
+        raise LedgerError("--admin needs --guardian too: the guardian (a Safe) pauses, revokes and cancels")
+    for name, address in (("--admin", options.admin), ("--guardian", options.guardian)):
+        if not Web3.is_address(address):
+            raise LedgerError(f"{name} {address!r} is not an address (0x followed by 40 hex digits)")
+    min_supplier_delay = options.min_supplier_delay
+    if min_supplier_delay is None:
+        min_supplier_delay = LOCAL_MIN_SUPPLIER_DELAY if local else DEFAULT_MIN_SUPPLIER_DELAY
+    if min_supplier_delay == 0 and not local:
+        raise LedgerError("a minimum supplier delay of 0 is for local chains only: give the guardian time")
+    admin_delay = options.admin_delay
+    if admin_delay is None:
+        admin_delay = LOCAL_ADMIN_TRANSFER_DELAY if local else DEFAULT_ADMIN_TRANSFER_DELAY
+    if not local and not is_timelock(w3, build, options.admin):
+        err_console.print(
+            f"[yellow]Warning:[/yellow] the admin {options.admin} is not a TimelockController: what it does "
+            "takes effect at once, and a stolen key can act before anyone sees it."
+        )
     with console.status(f"Deploying to chain {chain_id}…"):
-        return deploy(w3, deployer, build, test_assets=with_assets)
+        return deploy(
+            w3,
+            deployer,
+            build,
+            admin=options.admin,
+            guardian=options.guardian,
+            admin_transfer_delay=admin_delay,
+            min_supplier_delay=min_supplier_delay,
+            test_assets=with_assets,
+        )
 
 
 def _deployment_panel(deployment: Deployment, rpc_url: str, path: Path) -> Panel:
@@ -126,7 +195,10 @@ def _deployment_panel(deployment: Deployment, rpc_url: str, path: Path) -> Panel
     table.add_column()
     table.add_row("Chain", f"{deployment.chain_id} at {rpc_url}")
     table.add_row("PledgeLedger", deployment.ledger)
-    table.add_row("Admin", deployment.admin)
+    table.add_row("Admin", deployment.admin + (" (timelock)" if deployment.timelock else ""))
+    table.add_row("Guardian", deployment.guardian)
+    if deployment.governance is not None:
+        table.add_row("Board Safe", f"{deployment.governance.board_safe} (timelock proposer)")
     table.add_row("Deployed in block", str(deployment.block_number))
     table.add_row("Compiler", deployment.compiler_version)
     for symbol, token in deployment.tokens.items():
@@ -304,6 +376,31 @@ def chain(
 @app.command(name="deploy")
 def deploy_command(
     rpc_url: Annotated[str, typer.Option("--rpc-url", help="JSON-RPC endpoint of the node to deploy to")],
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            help="The ledger's admin: a TimelockController whose proposer is a Safe (default on local "
+            "chains: one built from the development accounts)"
+        ),
+    ] = None,
+    guardian: Annotated[
+        str | None, typer.Option(help="The guardian (a Safe): pauses, revokes suppliers, cancels campaigns")
+    ] = None,
+    admin_delay: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Seconds a new admin waits to accept the role (default 5 days; 1 day on local chains)",
+        ),
+    ] = None,
+    min_supplier_delay: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=90 * 86_400,
+            help="Shortest supplier delay of a campaign, in seconds (default 2 days; 0 on local chains)",
+        ),
+    ] = None,
     keystore: KeystoreOption = None,
     test_assets: Annotated[
         bool | None,
@@ -314,7 +411,8 @@ def deploy_command(
 ) -> None:
     """Deploy the contracts to an existing node and write the deployment file."""
     build = _compile()
-    deployment = _deploy(rpc_url, build, keystore, test_assets)
+    options = GovernanceOptions(admin, guardian, admin_delay, min_supplier_delay)
+    deployment = _deploy(rpc_url, build, keystore, test_assets, options)
     path = write_deployment(deployment, get_settings().deployments_dir)
     console.print(_deployment_panel(deployment, rpc_url, path))
 

@@ -1,18 +1,35 @@
-"""Deploy the ledger (and, on local chains, test tokens with price feeds) and record the deployment."""
+"""Deploy the ledger (and, on local chains, its governance and test tokens with price feeds) and record the
+deployment."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 
 from ledger.chain import Transactor
 from ledger.compiler import Build
-from ledger.errors import DeploymentNotFoundError
+from ledger.errors import DeploymentNotFoundError, LedgerError
+from ledger.governance.local import GovernanceDeployment, deploy_local_governance
+from ledger.governance.safe import SafeDeployment
+from ledger.governance.timelock import TIMELOCK_CONTRACT
+
+#: The ledger contract's version. A deployment file of another version is never reused: its contract has
+#: another ABI.
+LEDGER_VERSION = 2
+DAY = 86_400
+#: Defaults for a production deployment: how long a new admin waits before accepting the role, and the
+#: shortest supplier delay a campaign may have. Local chains use 1 day and 0.
+DEFAULT_ADMIN_TRANSFER_DELAY = 5 * DAY
+DEFAULT_MIN_SUPPLIER_DELAY = 2 * DAY
+LOCAL_ADMIN_TRANSFER_DELAY = DAY
+LOCAL_MIN_SUPPLIER_DELAY = 0
 
 #: Test tokens for local chains: symbol → (contract, decimals, USD price with 8 decimals). They cover
 #: what real campaigns meet: 6- and 18-decimal stablecoins, a USDT-style token that returns no bool,
@@ -47,19 +64,43 @@ class Deployment:
     genesis_hash: str
     ledger: str
     block_number: int
+    #: The ledger's admin: a TimelockController (then also :attr:`timelock`), or an account.
     admin: str
+    guardian: str
+    admin_transfer_delay: int
+    min_supplier_delay: int
     compiler_version: str
     deployed_at: str
+    #: The admin when it is a TimelockController: the indexer mirrors what it schedules against the ledger.
+    timelock: str | None = None
+    #: The Safes and timelock built on a local chain from its development accounts.
+    governance: GovernanceDeployment | None = None
     tokens: dict[str, TokenDeployment] = field(default_factory=dict)
+    ledger_version: int = LEDGER_VERSION
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> Deployment:
+        """Read a deployment file; one of an older ledger version raises :class:`OutdatedDeploymentError`."""
         data = json.loads(text)
+        version = data.get("ledger_version", 1)
+        if version != LEDGER_VERSION:
+            raise OutdatedDeploymentError(
+                f"the deployment file is for version {version} of the ledger contract, this is version "
+                f"{LEDGER_VERSION}: deploy again (`pledgeledger deploy`)"
+            )
         tokens = {symbol: TokenDeployment(**t) for symbol, t in data.pop("tokens").items()}
-        return cls(**data, tokens=tokens)
+        governance = data.pop("governance")
+        if governance is not None:
+            safes = SafeDeployment(**governance.pop("safe_contracts"))
+            governance = GovernanceDeployment(**governance, safe_contracts=safes)
+        return cls(**data, tokens=tokens, governance=governance)
+
+
+class OutdatedDeploymentError(DeploymentNotFoundError):
+    """The deployment file was written for an older version of the ledger contract; deploy again."""
 
 
 def deployment_path(directory: Path, chain_id: int) -> Path:
@@ -101,10 +142,47 @@ def deploy_feed(deployer: Transactor, build: Build, description: str, price: int
     return deployer.deploy(artifact.abi, artifact.bytecode, FEED_DECIMALS, description, price)
 
 
-def deploy(w3: Web3, deployer: Transactor, build: Build, *, test_assets: bool = True) -> Deployment:
-    """Deploy the ledger with ``deployer`` as admin; with ``test_assets``, also mock tokens and feeds."""
+def is_timelock(w3: Web3, build: Build, address: str) -> bool:
+    """True if ``address`` answers like a TimelockController (``getMinDelay`` and ``PROPOSER_ROLE``)."""
+    if not w3.eth.get_code(Web3.to_checksum_address(address)):
+        return False
+    contract = w3.eth.contract(address=Web3.to_checksum_address(address), abi=build[TIMELOCK_CONTRACT].abi)
+    try:
+        contract.functions.getMinDelay().call()
+        contract.functions.PROPOSER_ROLE().call()
+    except Exception:
+        return False
+    return True
+
+
+def deploy(
+    w3: Web3,
+    deployer: Transactor,
+    build: Build,
+    *,
+    admin: str,
+    guardian: str,
+    admin_transfer_delay: int = DEFAULT_ADMIN_TRANSFER_DELAY,
+    min_supplier_delay: int = DEFAULT_MIN_SUPPLIER_DELAY,
+    governance: GovernanceDeployment | None = None,
+    test_assets: bool = True,
+) -> Deployment:
+    """Deploy the ledger with ``admin`` and ``guardian``; with ``test_assets``, also mock tokens and feeds.
+
+    ``governance`` records the local Safes and timelock when ``admin`` is one built by
+    :func:`~ledger.governance.local.deploy_local_governance`.
+    """
+    if not Web3.is_address(admin) or not Web3.is_address(guardian):
+        raise LedgerError(f"the admin ({admin}) and the guardian ({guardian}) must be addresses")
     artifact = build["PledgeLedger"]
-    ledger = deployer.deploy(artifact.abi, artifact.bytecode, deployer.address)
+    ledger = deployer.deploy(
+        artifact.abi,
+        artifact.bytecode,
+        Web3.to_checksum_address(admin),
+        Web3.to_checksum_address(guardian),
+        admin_transfer_delay,
+        min_supplier_delay,
+    )
     block_number = w3.eth.block_number
     tokens: dict[str, TokenDeployment] = {}
     if test_assets:
@@ -119,8 +197,31 @@ def deploy(w3: Web3, deployer: Transactor, build: Build, *, test_assets: bool = 
         genesis_hash=Web3.to_hex(genesis),
         ledger=ledger.address,
         block_number=block_number,
-        admin=deployer.address,
+        admin=Web3.to_checksum_address(admin),
+        guardian=Web3.to_checksum_address(guardian),
+        admin_transfer_delay=admin_transfer_delay,
+        min_supplier_delay=min_supplier_delay,
         compiler_version=build.compiler_version,
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        timelock=Web3.to_checksum_address(admin) if is_timelock(w3, build, admin) else None,
+        governance=governance,
         tokens=tokens,
+    )
+
+
+def deploy_local(
+    w3: Web3, deployer: Transactor, build: Build, accounts: Sequence[LocalAccount]
+) -> Deployment:
+    """The supported set-up on a local chain: the ledger administered by a timelock proposed by the board
+    Safe, guarded by the guardian Safe (:mod:`ledger.governance.local`), with the test tokens and feeds."""
+    governance = deploy_local_governance(deployer, build, accounts)
+    return deploy(
+        w3,
+        deployer,
+        build,
+        admin=governance.timelock,
+        guardian=governance.guardian_safe,
+        admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
+        min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
+        governance=governance,
     )

@@ -59,3 +59,7 @@ class ChainResetError(LedgerError, RuntimeError):
 
 class ReorgTooDeepError(LedgerError, RuntimeError):
     """A reorganisation reached below the blocks the indexer keeps; re-index with ``--reset``."""
+
+
+class GovernanceError(LedgerError, RuntimeError):
+    """A governance step cannot be taken: a Safe's signers or threshold, or a timelock operation's state."""

@@ -136,13 +136,13 @@ def build_chain(rpc_url: str, build: Build, *, events: int, per_tx: int, donors:
     w3 = connect(rpc_url)
     decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
     admin, manager, *senders = (Transactor(w3, acc, decoder) for acc in dev_accounts(2 + donors))
-    deployment = deploy(w3, admin, build)
+    deployment = deploy(w3, admin, build, admin=admin.address, guardian=admin.address, min_supplier_delay=0)
     ledger = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
     )
     usdc_info = deployment.tokens["USDC"]
     usdc = w3.eth.contract(address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi)
-    admin.send(ledger.functions.createCampaign(manager.address, "Benchmark", b"\x42" * 32))
+    admin.send(ledger.functions.createCampaign(manager.address, "Benchmark", b"\x42" * 32, 0))
     campaign_id = 1
     for symbol in ("ETH", "USDC"):
         admin.send(

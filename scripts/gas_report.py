@@ -8,7 +8,11 @@ feed (proxy + aggregator) costs a few thousand gas more per pledge.
 Scenario: a campaign accepting ETH and USDC (6 decimals); donor A pledges first, so the round's
 totals exist; donor B's first pledge pays for its new storage slot, its second is a repeat. ERC-20
 pledges approve the exact amount first, as wallets do. Then the round closes, a supplier is paid
-in USDC, and a failed all-or-nothing round refunds ETH.
+in USDC twice (the first payment of a campaign's token starts its ``disbursed`` total, a new storage
+slot; the repeat does not), and a failed all-or-nothing round refunds ETH to a donor who claims it.
+Last, a failed all-or-nothing round of 100 donors (fresh accounts, each pledging ETH and all the
+USDC it holds, so every ERC-20 refund writes a zero balance: the dearest case) is pushed back in one
+batch per token; the per-donor figures are each batch's gas divided by 100.
 
     scripts/gas_report.py --json            # last line: the JSON figures
     scripts/gas_report.py --json --write    # also update contracts/gas-snapshot.json
@@ -23,7 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from eth_account import Account
 from web3 import Web3
+from web3.contract import Contract
+from web3.types import RPCEndpoint
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.compiler import compile_contracts
@@ -37,8 +44,12 @@ TARGETS = {
     "pledge_eth_repeat": 60_000,
     "pledge_erc20_first": 110_000,
     "pledge_erc20_repeat": 85_000,
+    "push_refund_eth_per_donor": 30_000,
+    "push_refund_erc20_per_donor": 40_000,
 }
+BATCH = 100
 DAY = 86_400
+ETH = "0x" + "00" * 20
 
 
 def measure() -> dict[str, int]:
@@ -50,7 +61,9 @@ def measure() -> dict[str, int]:
         admin, manager, donor_a, donor_b = (
             Transactor(w3, acc, decoder) for acc in (admin_acc, manager_acc, donor_a_acc, donor_b_acc)
         )
-        deployment = deploy(w3, admin, build)
+        deployment = deploy(
+            w3, admin, build, admin=admin.address, guardian=admin.address, min_supplier_delay=0
+        )
         ledger = w3.eth.contract(address=deployment.ledger, abi=build["PledgeLedger"].abi)
         usdc_info = deployment.tokens["USDC"]
         usdc = w3.eth.contract(
@@ -58,7 +71,7 @@ def measure() -> dict[str, int]:
         )
         f = ledger.functions
 
-        admin.send(f.createCampaign(manager.address, "WAHO", b"\x01" * 32))
+        admin.send(f.createCampaign(manager.address, "WAHO", b"\x01" * 32, 0))
         admin.send(f.acceptToken(1, deployment.tokens["ETH"].address, deployment.tokens["ETH"].feed, DAY))
         admin.send(f.acceptToken(1, usdc.address, usdc_info.feed, DAY))
         now = w3.eth.get_block("latest")["timestamp"]
@@ -88,6 +101,10 @@ def measure() -> dict[str, int]:
             f.disburse(1, usdc.address, supplier_acc.address, 500 * 10**6, b"\x03" * 32, b"\x04" * 32)
         )
         gas["disburse_erc20"] = int(receipt["gasUsed"])
+        receipt = manager.send(
+            f.disburse(1, usdc.address, supplier_acc.address, 100 * 10**6, b"\x05" * 32, b"\x06" * 32)
+        )
+        gas["disburse_erc20_repeat"] = int(receipt["gasUsed"])
 
         now = w3.eth.get_block("latest")["timestamp"]
         manager.send(f.openRound(1, now, now + DAY, 10**9 * 10**8, True))
@@ -96,8 +113,35 @@ def measure() -> dict[str, int]:
         w3.provider.make_request("evm_increaseTime", [DAY + 1])  # type: ignore[arg-type]
         w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         manager.send(f.closeRound(1, 2))
-        gas["refund_eth"] = int(donor_b.send(f.claimRefund(1, 2, "0x" + "00" * 20))["gasUsed"])
+        gas["claim_refund_eth"] = int(donor_b.send(f.claimRefund(1, 2, ETH))["gasUsed"])
+        for symbol in ("ETH", "USDC"):  # the feeds aged a day with the clock
+            feed = w3.eth.contract(address=deployment.tokens[symbol].feed, abi=build["MockAggregator"].abi)
+            admin.send(feed.functions.setAnswer(feed.functions.latestRoundData().call()[1]))
+        gas.update(_push_refunds(w3, ledger, usdc, admin, manager, decoder))
     return gas
+
+
+def _push_refunds(
+    w3: Web3, ledger: Contract, usdc: Contract, admin: Transactor, manager: Transactor, decoder: ErrorDecoder
+) -> dict[str, int]:
+    """Gas per donor of a pushed refund batch of ``BATCH`` donors, in ETH and in USDC."""
+    f = ledger.functions
+    now = w3.eth.get_block("latest")["timestamp"]
+    manager.send(f.openRound(1, now, now + DAY, 10**9 * 10**8, True))
+    donors = [Transactor(w3, Account.create(), decoder) for _ in range(BATCH)]
+    for donor in donors:
+        w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [donor.address, hex(10**18)])
+        admin.send(usdc.functions.mint(donor.address, 10 * 10**6))
+        donor.send(f.pledge(1, 3), value=10**15)
+        donor.send(usdc.functions.approve(ledger.address, 10 * 10**6))
+        donor.send(f.pledgeToken(1, 3, usdc.address, 10 * 10**6))
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [DAY + 1])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    manager.send(f.closeRound(1, 3))
+    addresses = [d.address for d in donors]
+    eth = int(manager.send(f.pushRefunds(1, 3, ETH, addresses))["gasUsed"])
+    erc20 = int(manager.send(f.pushRefunds(1, 3, usdc.address, addresses))["gasUsed"])
+    return {"push_refund_eth_per_donor": eth // BATCH, "push_refund_erc20_per_donor": erc20 // BATCH}
 
 
 def main() -> int:

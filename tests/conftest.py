@@ -23,7 +23,7 @@ from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.db.models import Base
 from ledger.db.records import Supplier  # noqa: F401 - the off-chain tables belong to Base.metadata too
-from ledger.deploy import Deployment, deploy
+from ledger.deploy import LOCAL_ADMIN_TRANSFER_DELAY, LOCAL_MIN_SUPPLIER_DELAY, Deployment, deploy
 from ledger.errors import TransactionFailedError
 from ledger.node import LocalNode, start_node
 
@@ -55,10 +55,11 @@ def anvil() -> Iterator[LocalNode]:
 class LedgerEnv:
     """A deployed ledger with named actors and the local test tokens and feeds.
 
-    Actors: ``admin`` (account 0, deployer), ``manager`` (1), ``auditor`` (2, has AUDITOR_ROLE),
-    ``donors`` (3-6), ``supplier`` (7), ``outsider`` (8, no role). ERC-20 tokens by symbol: USDC (6
-    decimals), DAI (18), USDT (6, returns no bool), FEE (18, 1% fee on transfer); every donor holds
-    1,000,000 of each and ETH.
+    Actors: ``admin`` (account 0, deployer, the ledger's admin as a plain account), ``manager`` (1),
+    ``auditor`` (2, has AUDITOR_ROLE), ``donors`` (3-6), ``supplier`` (7), ``outsider`` (8, no role),
+    ``guardian`` (9, GUARDIAN_ROLE). The minimum supplier delay is 0, as on every local deployment. ERC-20
+    tokens by symbol: USDC (6 decimals), DAI (18), USDT (6, returns no bool), FEE (18, 1% fee on transfer);
+    every donor holds 1,000,000 of each and ETH.
     """
 
     w3: Web3
@@ -71,6 +72,7 @@ class LedgerEnv:
     donors: list[Transactor]
     supplier: Transactor
     outsider: Transactor
+    guardian: Transactor
     tokens: dict[str, Contract]
     feeds: dict[str, Contract]
 
@@ -81,7 +83,15 @@ class LedgerEnv:
 
     def forget_nonces(self) -> None:
         """Read every actor's nonce from the node again, after the chain was rewound under them."""
-        for actor in (self.admin, self.manager, self.auditor, self.supplier, self.outsider, *self.donors):
+        for actor in (
+            self.admin,
+            self.manager,
+            self.auditor,
+            self.supplier,
+            self.outsider,
+            self.guardian,
+            *self.donors,
+        ):
             actor.reset_nonce()
 
     def token_address(self, symbol: str) -> str:
@@ -100,9 +110,13 @@ class LedgerEnv:
             price = feed.functions.latestRoundData().call()[1]
             self.admin.send(feed.functions.setAnswer(price))
 
-    def create_campaign(self, symbols: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE")) -> int:
+    def create_campaign(
+        self, symbols: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE"), *, supplier_delay: int = 0
+    ) -> int:
         """A campaign managed by ``manager`` that accepts ``symbols``; returns its id."""
-        receipt = self.admin.send(self.f.createCampaign(self.manager.address, "WAHO", b"\x11" * 32))
+        receipt = self.admin.send(
+            self.f.createCampaign(self.manager.address, "WAHO", b"\x11" * 32, supplier_delay)
+        )
         campaign_id = self.ledger.events.CampaignCreated().process_receipt(receipt)[0]["args"]["campaignId"]
         for symbol in symbols:
             self.admin.send(
@@ -148,10 +162,18 @@ def reverts(error: str, *args: Any) -> Iterator[None]:
 def make_env(w3: Web3, build: Build) -> LedgerEnv:
     """Deploy the ledger and test assets, grant roles and fund donors."""
     decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
-    accounts = [Transactor(w3, acc, decoder) for acc in dev_accounts(9)]
+    accounts = [Transactor(w3, acc, decoder) for acc in dev_accounts(10)]
     admin, manager, auditor = accounts[0], accounts[1], accounts[2]
-    donors, supplier, outsider = accounts[3:7], accounts[7], accounts[8]
-    deployment = deploy(w3, admin, build)
+    donors, supplier, outsider, guardian = accounts[3:7], accounts[7], accounts[8], accounts[9]
+    deployment = deploy(
+        w3,
+        admin,
+        build,
+        admin=admin.address,
+        guardian=guardian.address,
+        admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
+        min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
+    )
     ledger = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
     )
@@ -177,7 +199,19 @@ def make_env(w3: Web3, build: Build) -> LedgerEnv:
         for donor in donors:
             admin.send(token.functions.mint(donor.address, 1_000_000 * 10**info.decimals))
     return LedgerEnv(
-        w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, tokens, feeds
+        w3,
+        build,
+        deployment,
+        ledger,
+        admin,
+        manager,
+        auditor,
+        donors,
+        supplier,
+        outsider,
+        guardian,
+        tokens,
+        feeds,
     )
 
 

@@ -88,20 +88,40 @@ def _ledger_life(w3: Web3, build: Build, pledges: int) -> LedgerEnv:
     """A fresh deployment of the ledger alone (no test tokens: restarting chains is slow enough) with an
     ETH price feed, one campaign and ``pledges`` ETH pledges."""
     decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
-    admin, manager, auditor, *donors, supplier, outsider = (
-        Transactor(w3, account, decoder) for account in dev_accounts(9)
+    admin, manager, auditor, *donors, supplier, outsider, guardian = (
+        Transactor(w3, account, decoder) for account in dev_accounts(10)
     )
-    deployment = deploy(w3, admin, build, test_assets=False)
+    deployment = deploy(
+        w3,
+        admin,
+        build,
+        admin=admin.address,
+        guardian=guardian.address,
+        min_supplier_delay=0,
+        test_assets=False,
+    )
     feed = deploy_feed(admin, build, "ETH / USD", LOCAL_ETH_USD)
     ledger = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
     )
     env = LedgerEnv(
-        w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, {}, {"ETH": feed}
+        w3,
+        build,
+        deployment,
+        ledger,
+        admin,
+        manager,
+        auditor,
+        donors,
+        supplier,
+        outsider,
+        guardian,
+        {},
+        {"ETH": feed},
     )
     # Gas given, not estimated: Ganache takes a quarter of a second per estimate.
     f = ledger.functions
-    receipt = admin.send(f.createCampaign(manager.address, "WAHO", b"\x11" * 32), gas=GAS)
+    receipt = admin.send(f.createCampaign(manager.address, "WAHO", b"\x11" * 32, 0), gas=GAS)
     campaign_id = ledger.events.CampaignCreated().process_receipt(receipt)[0]["args"]["campaignId"]
     admin.send(f.acceptToken(campaign_id, ETH, feed.address, DAY), gas=GAS)
     now = env.now()

@@ -1,0 +1,170 @@
+"""OpenZeppelin's ``TimelockController`` as the ledger's admin: deploy it, and encode what it schedules,
+executes and cancels.
+
+A timelock operation is a batch of calls with a predecessor and a salt; its id is
+``keccak256(abi.encode(targets, values, payloads, predecessor, salt))`` (``hashOperationBatch``). The proposer
+(a Safe) schedules it; once ``minDelay`` has passed, an executor runs it; until then a canceller (the
+proposer, and the guardian) can cancel it. Every step is an event on the timelock, which the indexer mirrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from eth_abi.abi import encode as abi_encode
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+from web3.contract import Contract
+
+from ledger.chain import Transactor
+from ledger.compiler import Build
+
+TIMELOCK_CONTRACT = "TimelockController"
+PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
+EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
+CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+#: An executor of address(0) lets anyone run an operation once it is ready.
+OPEN_ROLE = "0x" + "00" * 20
+NO_PREDECESSOR = b"\x00" * 32
+
+
+class OperationState(IntEnum):
+    """``TimelockController.OperationState``."""
+
+    UNSET = 0
+    WAITING = 1
+    READY = 2
+    DONE = 3
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call an operation makes."""
+
+    target: str
+    data: bytes
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class TimelockOperation:
+    """A batch of calls the timelock runs together, identified by its hash."""
+
+    calls: tuple[Call, ...]
+    salt: bytes = b"\x00" * 32
+    predecessor: bytes = NO_PREDECESSOR
+
+    @property
+    def targets(self) -> list[ChecksumAddress]:
+        return [to_checksum_address(c.target) for c in self.calls]
+
+    @property
+    def values(self) -> list[int]:
+        return [c.value for c in self.calls]
+
+    @property
+    def payloads(self) -> list[bytes]:
+        return [c.data for c in self.calls]
+
+    @property
+    def id(self) -> bytes:
+        """``hashOperationBatch`` of the timelock."""
+        return keccak(
+            abi_encode(
+                ["address[]", "uint256[]", "bytes[]", "bytes32", "bytes32"],
+                [self.targets, self.values, self.payloads, self.predecessor, self.salt],
+            )
+        )
+
+
+def deploy_timelock(
+    deployer: Transactor,
+    build: Build,
+    *,
+    min_delay: int,
+    proposers: Sequence[str],
+    executors: Sequence[str] = (OPEN_ROLE,),
+    cancellers: Sequence[str] = (),
+) -> ChecksumAddress:
+    """Deploy a self-administered TimelockController: ``proposers`` schedule (and cancel), ``executors`` run
+    ready operations (address(0): anyone), ``cancellers`` (e.g. the guardian) may also cancel. The deployer is
+    admin only long enough to grant the extra cancellers, then renounces, so that every later change of the
+    timelock's own roles goes through its delay."""
+    artifact = build[TIMELOCK_CONTRACT]
+    addresses = [to_checksum_address(a) for a in proposers]
+    timelock = deployer.deploy(
+        artifact.abi,
+        artifact.bytecode,
+        min_delay,
+        addresses,
+        [to_checksum_address(a) for a in executors],
+        deployer.address,
+    )
+    for canceller in cancellers:
+        deployer.send(timelock.functions.grantRole(CANCELLER_ROLE, to_checksum_address(canceller)))
+    deployer.send(timelock.functions.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address))
+    return to_checksum_address(timelock.address)
+
+
+class Timelock:
+    """A deployed TimelockController: the calldata of its schedule, execute and cancel, and its state."""
+
+    def __init__(self, w3: Web3, address: str, build: Build) -> None:
+        self.contract: Contract = w3.eth.contract(
+            address=to_checksum_address(address), abi=build[TIMELOCK_CONTRACT].abi
+        )
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return to_checksum_address(self.contract.address)
+
+    def min_delay(self) -> int:
+        return int(self.contract.functions.getMinDelay().call())
+
+    def state(self, operation: TimelockOperation) -> OperationState:
+        return OperationState(self.contract.functions.getOperationState(operation.id).call())
+
+    def ready_at(self, operation: TimelockOperation) -> int:
+        """When the operation can run (0: not scheduled; 1: done)."""
+        return int(self.contract.functions.getTimestamp(operation.id).call())
+
+    def schedule_data(self, operation: TimelockOperation, delay: int | None = None) -> bytes:
+        """Calldata of ``scheduleBatch`` (for the proposer Safe to sign)."""
+        wait = self.min_delay() if delay is None else delay
+        return bytes.fromhex(
+            self.contract.encode_abi(
+                "scheduleBatch",
+                [
+                    operation.targets,
+                    operation.values,
+                    operation.payloads,
+                    operation.predecessor,
+                    operation.salt,
+                    wait,
+                ],
+            )[2:]
+        )
+
+    def execute_data(self, operation: TimelockOperation) -> bytes:
+        """Calldata of ``executeBatch``."""
+        return bytes.fromhex(
+            self.contract.encode_abi(
+                "executeBatch",
+                [
+                    operation.targets,
+                    operation.values,
+                    operation.payloads,
+                    operation.predecessor,
+                    operation.salt,
+                ],
+            )[2:]
+        )
+
+    def cancel_data(self, operation: TimelockOperation) -> bytes:
+        """Calldata of ``cancel``."""
+        return bytes.fromhex(self.contract.encode_abi("cancel", [operation.id])[2:])
