@@ -55,9 +55,11 @@ contract PledgeLedger is IPledgeLedger, AccessControlDefaultAdminRules, Reentran
     /// @dev Most decimals a token or a feed may have.
     uint8 private constant _MAX_DECIMALS = 36;
 
-    /// @dev Gas kept back per pushed ETH refund beyond the donor's allowance: the 1/64 a call cannot forward, and
-    /// the bookkeeping of the refund after the call.
-    uint256 private constant _PUSH_REFUND_OVERHEAD = PUSH_REFUND_GAS / 63 + 15_000;
+    /// @dev Gas a pushed batch must have left before each donor, so that the donor always gets its full allowance
+    /// and the batch never runs out of gas midway: the allowance and the 1/64 a call cannot forward, plus the
+    /// dearest booking around the call (~60,000: fresh storage writes of the refund totals and the pro-rata
+    /// pool; 36,600: a call with value to a cold, empty account; the event or the undoing of a rejected refund).
+    uint256 private constant _PUSH_REFUND_RESERVE = PUSH_REFUND_GAS + PUSH_REFUND_GAS / 63 + 110_000;
 
     /// @dev How a round's pledges are refunded: not at all, in full, or pro rata to a cancelled campaign's
     /// remainder.
@@ -334,6 +336,9 @@ contract PledgeLedger is IPledgeLedger, AccessControlDefaultAdminRules, Reentran
         RefundKind kind = _refundKind(campaignId, roundId);
         if (kind == RefundKind.None) revert LedgerNotRefundable(campaignId, roundId);
         for (uint256 i = 0; i < donors.length; ++i) {
+            // Revert rather than short-change a donor: a caller must not starve refunds into deferral.
+            uint256 gasLeft = gasleft();
+            if (gasLeft < _PUSH_REFUND_RESERVE) revert LedgerInsufficientGas(gasLeft, _PUSH_REFUND_RESERVE);
             address donor = donors[i];
             (uint256 amount, uint256 pledged) = _takeRefund(campaignId, roundId, token, donor, kind);
             if (pledged == 0) continue; // already refunded, or never pledged: skip rather than fail the batch
@@ -648,12 +653,10 @@ contract PledgeLedger is IPledgeLedger, AccessControlDefaultAdminRules, Reentran
 
     /// @dev Like {_send}, but returns false instead of reverting, so one refusing donor cannot block a batch. ETH
     /// goes with `PUSH_REFUND_GAS` and its return data is never copied: a donor can neither burn the batch's gas
-    /// nor bomb it with a huge revert payload. The batch reverts rather than give a donor less than its allowance,
-    /// so a caller cannot starve donors into deferral. (ERC-20 transfers copy at most one word back.)
+    /// nor bomb it with a huge revert payload ({pushRefunds} checks first that the allowance is there). ERC-20
+    /// transfers copy at most one word back.
     function _trySend(address token, address to, uint256 amount) private returns (bool ok) {
         if (token == address(0)) {
-            uint256 needed = PUSH_REFUND_GAS + _PUSH_REFUND_OVERHEAD;
-            if (gasleft() < needed) revert LedgerInsufficientGas(gasleft(), needed);
             // Not arbitrary: a donor's own refund (pushRefunds), at most what the ledger holds for them.
             assembly ("memory-safe") {
                 ok := call(PUSH_REFUND_GAS, to, amount, 0, 0, 0, 0)

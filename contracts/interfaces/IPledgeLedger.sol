@@ -249,7 +249,7 @@ interface IPledgeLedger {
     error LedgerNothingToRefund(uint256 campaignId, uint256 roundId, address token, address donor);
     /// @notice A refund batch may hold at most `max` donors.
     error LedgerBatchTooLarge(uint256 size, uint256 max);
-    /// @notice Too little gas is left to give the next donor of a pushed batch its full gas allowance.
+    /// @notice Too little gas is left to refund the next donor of a pushed batch with its full gas allowance.
     error LedgerInsufficientGas(uint256 gasLeft, uint256 needed);
     /// @notice `supplier` is not approved for the campaign.
     error LedgerSupplierNotApproved(uint256 campaignId, address supplier);

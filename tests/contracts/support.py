@@ -7,16 +7,27 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
-from ledger.chain import Transactor
-from tests.conftest import USD, LedgerEnv
+from ledger.chain import DecodedError, Transactor
+from ledger.errors import TransactionFailedError
+from tests.conftest import DAY, USD, LedgerEnv
 
 # RoundState values, as the ABI returns them.
 NONE, OPEN, SUCCEEDED, FAILED, CANCELLED = range(5)
 ADMIN_ROLE = b"\x00" * 32
+GUARDIAN_ROLE = Web3.keccak(text="GUARDIAN_ROLE")
+AUDITOR_ROLE = Web3.keccak(text="AUDITOR_ROLE")
+MAX_SUPPLIER_DELAY = 90 * DAY
+PUSH_REFUND_GAS = 50_000
+#: What pushRefunds needs left before each donor: the allowance, the 1/64 a call keeps back, and the dearest
+#: booking around the call (PledgeLedger._PUSH_REFUND_RESERVE).
+PUSH_REFUND_NEEDED = PUSH_REFUND_GAS + PUSH_REFUND_GAS // 63 + 110_000
+# GriefingDonor.Mode
+BURN_GAS, RETURN_BOMB = 0, 1
 PO = b"\x0a" * 32
 INVOICE = b"\x0b" * 32
 RECORD = b"\x0c" * 32
@@ -57,6 +68,25 @@ def call_reverts(env: LedgerEnv, error: str, *args: Any) -> Iterator[None]:
     assert decoded.name == error, f"expected {error}, got {decoded}"
     if args:
         assert decoded.args == args, f"expected {error}{args}, got {decoded}"
+
+
+def call_error(env: LedgerEnv, call: Any, params: dict[str, Any]) -> DecodedError:
+    """The custom error an ``eth_call`` of ``call`` with ``params`` reverts with (it must revert)."""
+    with pytest.raises(ContractLogicError) as caught:
+        call.call(params)
+    decoded = env.admin.errors.decode(caught.value.data)
+    assert decoded is not None, f"no revert data: {caught.value!r}"
+    return decoded
+
+
+def attempt(action: Any, *args: Any, **kwargs: Any) -> TransactionFailedError | None:
+    """Run ``action``; return the revert it raised, or None if it went through (for attack scripts, which go
+    on whatever each step does)."""
+    try:
+        action(*args, **kwargs)
+    except TransactionFailedError as exc:
+        return exc
+    return None
 
 
 def mine_at(env: LedgerEnv, timestamp: int) -> None:
@@ -102,9 +132,17 @@ def succeeded_round(
 
 
 def approve_supplier(env: LedgerEnv, campaign_id: int, supplier: str | None = None) -> str:
+    """Approve ``supplier`` (default ``env.supplier``); on a campaign without a supplier delay it can be paid
+    at once."""
     supplier = supplier or env.supplier.address
     env.manager.send(env.f.approveSupplier(campaign_id, supplier, RECORD))
     return supplier
+
+
+def supplier_approval(env: LedgerEnv, campaign_id: int, supplier: str) -> tuple[bytes, int]:
+    """(record hash, effective at) of a supplier's approval; (zero hash, 0) when not approved."""
+    record, effective_at = env.f.supplierApproval(campaign_id, supplier).call()
+    return bytes(record), int(effective_at)
 
 
 def disburse(env: LedgerEnv, campaign_id: int, symbol: str, amount: int, supplier: str | None = None) -> Any:
@@ -132,6 +170,29 @@ def deploy_token(env: LedgerEnv, decimals: int, *, fee_bps: int | None = None) -
 def deploy_feed(env: LedgerEnv, decimals: int, price: int) -> Contract:
     artifact = env.build["MockAggregator"]
     return env.admin.deploy(artifact.abi, artifact.bytecode, decimals, "X / USD", price)
+
+
+def deploy_hook_token(env: LedgerEnv, decimals: int = 18) -> Contract:
+    """A mintable ERC-20 whose holders may register an ERC-777-style sender hook (``HookToken``)."""
+    artifact = env.build["HookToken"]
+    return env.admin.deploy(artifact.abi, artifact.bytecode, "Hook", "HOOK", decimals)
+
+
+def deploy_hook_attacker(env: LedgerEnv, owner: Transactor | None = None) -> Contract:
+    """A ``HookAttacker`` owned by ``owner`` (default ``env.outsider``)."""
+    artifact = env.build["HookAttacker"]
+    return (owner or env.outsider).deploy(artifact.abi, artifact.bytecode)
+
+
+def deploy_griefing_donor(env: LedgerEnv, mode: int, ledger: str | None = None) -> Contract:
+    """A ``GriefingDonor`` of ``ledger`` (default ``env.ledger``): burns its gas or return-bombs on ETH."""
+    artifact = env.build["GriefingDonor"]
+    return env.admin.deploy(artifact.abi, artifact.bytecode, ledger or env.ledger.address, mode)
+
+
+def calldata(contract: Contract, function: str, *args: Any) -> str:
+    """The calldata of ``contract.function(*args)``, for a contract double to call."""
+    return str(contract.encode_abi(function, args=list(args)))
 
 
 # Runtime code that answers every call with 32 zero bytes: an ERC-20 whose transfers all return false (and

@@ -148,21 +148,21 @@ def test_contract_donor_can_pledge(env: LedgerEnv) -> None:
 def test_pledge_reverts_on_zero_value(env: LedgerEnv) -> None:
     c = env.create_campaign()
     r = env.open_round(c)
-    with reverts("LedgerZeroAmount"):
+    with reverts("LedgerInvalidPledgeAmount", 0):
         env.pledge(env.donors[0], c, r, "ETH", 0)
 
 
 def test_pledge_token_reverts_on_zero_amount(env: LedgerEnv) -> None:
     c = env.create_campaign()
     r = env.open_round(c)
-    with reverts("LedgerZeroAmount"):
+    with reverts("LedgerInvalidPledgeAmount", 0):
         env.pledge(env.donors[0], c, r, "USDC", 0)
 
 
 def test_pledge_token_reverts_on_zero_token_address(env: LedgerEnv) -> None:
     c = env.create_campaign()
     r = env.open_round(c)
-    with reverts("LedgerZeroAddress"):
+    with reverts("LedgerInvalidToken", ETH):
         env.donors[0].send(env.f.pledgeToken(c, r, ETH, 10**6))
 
 
@@ -174,7 +174,7 @@ def test_pledge_token_reverts_when_nothing_arrives(env: LedgerEnv) -> None:
     donor = env.donors[0]
     env.admin.send(burner.functions.mint(donor.address, 10**18))
     donor.send(burner.functions.approve(env.ledger.address, 10**18))
-    with reverts("LedgerZeroAmount"):
+    with reverts("LedgerNothingReceived", burner.address, 10**18):
         donor.send(env.f.pledgeToken(c, r, burner.address, 10**18))
 
 
@@ -207,7 +207,7 @@ def test_pledge_reverts_when_round_closed(env: LedgerEnv, symbol: str) -> None:
 def test_pledge_reverts_when_campaign_cancelled(env: LedgerEnv) -> None:
     c = env.create_campaign()
     r = env.open_round(c)
-    env.admin.send(env.f.cancelCampaign(c))
+    env.guardian.send(env.f.cancelCampaign(c))
     with reverts("LedgerRoundNotOpen", c, r):
         env.pledge(env.donors[0], c, r, "ETH", 10**17)
     with reverts("LedgerRoundNotOpen", c, r):

@@ -1,6 +1,9 @@
-"""Funding rounds: openRound, closeRound, outcomes, and the round views."""
+"""Funding rounds: openRound, closeRound (the manager early once the goal is met; anyone after the end),
+outcomes, and the round views."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
@@ -95,7 +98,7 @@ def test_open_round_reverts_when_end_not_in_future(env: LedgerEnv) -> None:
 def test_open_round_reverts_on_zero_goal(env: LedgerEnv) -> None:
     c = env.create_campaign()
     now = env.now()
-    with reverts("LedgerZeroAmount"):
+    with reverts("LedgerInvalidGoal", 0):
         env.manager.send(env.f.openRound(c, now, now + DAY, 0, True))
 
 
@@ -134,6 +137,7 @@ def test_close_round_early_once_goal_met(env: LedgerEnv) -> None:
         "roundId": r,
         "outcome": SUCCEEDED,
         "raisedUsd": 100 * USD,
+        "caller": env.manager.address,
     }
     assert env.f.round(c, r).call()[2] == SUCCEEDED
     assert env.f.tokenTotals(c, env.token_address("USDC")).call() == (
@@ -171,6 +175,7 @@ def test_all_or_nothing_round_that_misses_goal_fails_and_is_not_spendable(env: L
         "roundId": r,
         "outcome": FAILED,
         "raisedUsd": 200 * USD,
+        "caller": env.manager.address,
     }
     assert env.f.round(c, r).call()[2] == FAILED
     assert env.f.tokenTotals(c, ETH).call() == (10**17, 0, 0, 10**17, 0)
@@ -214,8 +219,76 @@ def test_keep_it_all_round_that_meets_goal_succeeds_early(env: LedgerEnv) -> Non
         "roundId": r,
         "outcome": SUCCEEDED,
         "raisedUsd": 150 * USD,
+        "caller": env.manager.address,
     }
     assert env.f.tokenTotals(c, env.token_address("USDT")).call()[4] == 150 * 10**6
+
+
+# ─── Anyone may close a round once its end has passed ──────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("closer", ["outsider", "donor", "supplier", "guardian", "admin", "auditor"])
+def test_anyone_closes_a_round_once_its_end_has_passed(env: LedgerEnv, closer: str) -> None:
+    c = env.create_campaign()
+    r = env.open_round(c, goal_usd=1_000 * USD, aon=True)
+    d0 = env.donors[0]
+    env.pledge(d0, c, r, "ETH", 10**17)  # 200 USD: the goal is missed
+    sender = d0 if closer == "donor" else getattr(env, closer)
+    end = round_end(env, c, r)
+    mine_at(env, end - 1)
+    with call_reverts(env, "LedgerRoundNotEnded", c, r, end):
+        env.f.closeRound(c, r).call({"from": sender.address})
+    mine_at(env, end)  # the end is exclusive: closable by anyone from this second on
+    receipt = sender.send(env.f.closeRound(c, r))
+    assert dict(only_event(env, receipt, "RoundClosed")) == {
+        "campaignId": c,
+        "roundId": r,
+        "outcome": FAILED,
+        "raisedUsd": 200 * USD,
+        "caller": sender.address,
+    }
+    # The donors of a failed all-or-nothing round depended on nobody to get their refund.
+    assert env.f.refundableAmount(c, r, ETH, d0.address).call() == 10**17
+    d0.send(env.f.claimRefund(c, r, ETH))
+    assert env.balance_of_ledger("ETH") == 0
+
+
+def test_anyone_closes_a_round_that_met_its_goal_once_its_end_has_passed(env: LedgerEnv) -> None:
+    c = env.create_campaign()
+    r = env.open_round(c, goal_usd=100 * USD)
+    env.pledge(env.donors[0], c, r, "USDC", 150 * 10**6)
+    end_round(env, c, r)
+    receipt = env.outsider.send(env.f.closeRound(c, r))
+    assert only_event(env, receipt, "RoundClosed")["outcome"] == SUCCEEDED
+    assert env.f.tokenTotals(c, env.token_address("USDC")).call()[4] == 150 * 10**6
+
+
+@pytest.mark.parametrize("closer", ["outsider", "donor", "supplier", "guardian", "admin", "auditor"])
+def test_only_the_manager_closes_early_even_with_the_goal_met(env: LedgerEnv, closer: str) -> None:
+    c = env.create_campaign()
+    r = env.open_round(c, goal_usd=100 * USD)
+    d0 = env.donors[0]
+    env.pledge(d0, c, r, "USDC", 100 * 10**6)  # exactly the goal
+    sender = d0 if closer == "donor" else getattr(env, closer)
+    end = round_end(env, c, r)
+    with reverts("LedgerRoundNotEnded", c, r, end):
+        sender.send(env.f.closeRound(c, r))
+    mine_at(env, end - 1)
+    with call_reverts(env, "LedgerRoundNotEnded", c, r, end):
+        env.f.closeRound(c, r).call({"from": sender.address})
+    assert env.f.closeRound(c, r).call({"from": env.manager.address}) == SUCCEEDED
+    assert env.f.round(c, r).call()[2] == OPEN
+
+
+def test_closing_an_ended_round_twice_reverts_whoever_tries(env: LedgerEnv) -> None:
+    c = env.create_campaign()
+    r = env.open_round(c)
+    end_round(env, c, r)
+    env.outsider.send(env.f.closeRound(c, r))
+    with reverts("LedgerRoundNotOpen", c, r):
+        close(env, c, r)
+    with reverts("LedgerRoundNotOpen", c, r):
+        env.donors[0].send(env.f.closeRound(c, r))
 
 
 def test_empty_round_fails_at_end(env: LedgerEnv) -> None:

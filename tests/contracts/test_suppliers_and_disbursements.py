@@ -1,6 +1,9 @@
-"""Suppliers and payments: approveSupplier, revokeSupplier, disburse, and supplierRecord."""
+"""Suppliers and payments: approveSupplier (effective after the campaign's supplier delay), revokeSupplier
+(pending or effective), disburse, and supplierApproval."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,7 @@ from tests.contracts.support import (
     PO,
     RECORD,
     approve_supplier,
+    call_reverts,
     close,
     deploy_rejecting_donor,
     deploy_token,
@@ -17,10 +21,14 @@ from tests.contracts.support import (
     failed_aon_round,
     gas_cost,
     make_transfers_fail,
+    mine_at,
     only_event,
     succeeded_round,
+    supplier_approval,
     unit,
 )
+
+ZERO = b"\x00" * 32
 
 
 def funded_campaign(env: LedgerEnv, symbol: str, amount: int) -> int:
@@ -34,30 +42,36 @@ def funded_campaign(env: LedgerEnv, symbol: str, amount: int) -> int:
 # ─── approveSupplier / revokeSupplier ──────────────────────────────────────────────────────────────────
 
 
+def block_time(env: LedgerEnv, receipt: Any) -> int:
+    return int(env.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
+
+
 def test_approve_supplier_records_hash_and_emits_event(env: LedgerEnv) -> None:
     c = env.create_campaign()
-    assert env.f.supplierRecord(c, env.supplier.address).call() == b"\x00" * 32
+    assert supplier_approval(env, c, env.supplier.address) == (ZERO, 0)
     receipt = env.manager.send(env.f.approveSupplier(c, env.supplier.address, RECORD))
+    now = block_time(env, receipt)
     assert dict(only_event(env, receipt, "SupplierApproved")) == {
         "campaignId": c,
         "supplier": env.supplier.address,
         "recordHash": RECORD,
+        "effectiveAt": now,  # no supplier delay on this campaign: effective at once
     }
-    assert env.f.supplierRecord(c, env.supplier.address).call() == RECORD
+    assert supplier_approval(env, c, env.supplier.address) == (RECORD, now)
     # Approving again replaces the record.
-    env.manager.send(env.f.approveSupplier(c, env.supplier.address, b"\x77" * 32))
-    assert env.f.supplierRecord(c, env.supplier.address).call() == b"\x77" * 32
+    receipt = env.manager.send(env.f.approveSupplier(c, env.supplier.address, b"\x77" * 32))
+    assert supplier_approval(env, c, env.supplier.address) == (b"\x77" * 32, block_time(env, receipt))
 
 
 def test_supplier_approval_is_per_campaign(env: LedgerEnv) -> None:
     c1, c2 = env.create_campaign(), env.create_campaign()
     approve_supplier(env, c1)
-    assert env.f.supplierRecord(c2, env.supplier.address).call() == b"\x00" * 32
+    assert supplier_approval(env, c2, env.supplier.address) == (ZERO, 0)
 
 
 def test_approve_supplier_reverts_on_zero_address(env: LedgerEnv) -> None:
     c = env.create_campaign()
-    with reverts("LedgerZeroAddress"):
+    with reverts("LedgerInvalidSupplier", ETH):
         env.manager.send(env.f.approveSupplier(c, ETH, RECORD))
 
 
@@ -69,13 +83,13 @@ def test_approve_supplier_reverts_on_ledger_itself(env: LedgerEnv) -> None:
 
 def test_approve_supplier_reverts_on_zero_hash(env: LedgerEnv) -> None:
     c = env.create_campaign()
-    with reverts("LedgerZeroHash"):
-        env.manager.send(env.f.approveSupplier(c, env.supplier.address, b"\x00" * 32))
+    with reverts("LedgerInvalidRecordHash", ZERO):
+        env.manager.send(env.f.approveSupplier(c, env.supplier.address, ZERO))
 
 
 def test_approve_supplier_reverts_on_cancelled_campaign(env: LedgerEnv) -> None:
     c = env.create_campaign()
-    env.admin.send(env.f.cancelCampaign(c))
+    env.guardian.send(env.f.cancelCampaign(c))
     with reverts("LedgerCampaignCancelled", c):
         env.manager.send(env.f.approveSupplier(c, env.supplier.address, RECORD))
 
@@ -92,8 +106,9 @@ def test_revoke_supplier_clears_record_and_emits_event(env: LedgerEnv) -> None:
     assert dict(only_event(env, receipt, "SupplierRevoked")) == {
         "campaignId": c,
         "supplier": env.supplier.address,
+        "account": env.manager.address,
     }
-    assert env.f.supplierRecord(c, env.supplier.address).call() == b"\x00" * 32
+    assert supplier_approval(env, c, env.supplier.address) == (ZERO, 0)
 
 
 def test_revoke_supplier_reverts_when_not_approved(env: LedgerEnv) -> None:
@@ -114,9 +129,137 @@ def test_revoke_supplier_reverts_on_unknown_campaign(env: LedgerEnv) -> None:
 def test_revoke_supplier_still_possible_after_cancellation(env: LedgerEnv) -> None:
     c = env.create_campaign()
     approve_supplier(env, c)
-    env.admin.send(env.f.cancelCampaign(c))
+    env.guardian.send(env.f.cancelCampaign(c))
     env.manager.send(env.f.revokeSupplier(c, env.supplier.address))
-    assert env.f.supplierRecord(c, env.supplier.address).call() == b"\x00" * 32
+    assert supplier_approval(env, c, env.supplier.address) == (ZERO, 0)
+
+
+# ─── The supplier delay ──────────────────────────────────────────────────────────────────────────────
+
+
+def delayed_campaign(env: LedgerEnv, delay: int) -> int:
+    """A campaign with supplier delay ``delay`` and 10 USDC spendable."""
+    c = env.create_campaign(supplier_delay=delay)
+    succeeded_round(env, c, [(env.donors[0], "USDC", 10 * 10**6)])
+    return c
+
+
+def test_approval_takes_effect_after_the_campaign_supplier_delay(env: LedgerEnv) -> None:
+    c = delayed_campaign(env, 2 * DAY)
+    supplier = env.supplier.address
+    receipt = env.manager.send(env.f.approveSupplier(c, supplier, RECORD))
+    effective_at = block_time(env, receipt) + 2 * DAY
+    assert only_event(env, receipt, "SupplierApproved")["effectiveAt"] == effective_at
+    assert supplier_approval(env, c, supplier) == (RECORD, effective_at)
+    with reverts("LedgerSupplierNotEffective", c, supplier, effective_at):
+        disburse(env, c, "USDC", 10**6)
+    pay = env.f.disburse(c, env.token_address("USDC"), supplier, 10**6, PO, INVOICE)
+    mine_at(env, effective_at - 1)
+    with call_reverts(env, "LedgerSupplierNotEffective", c, supplier, effective_at):
+        pay.call({"from": env.manager.address})
+    mine_at(env, effective_at)  # effective from this second on
+    pay.call({"from": env.manager.address})
+    disburse(env, c, "USDC", 10**6)
+    assert env.balance("USDC", supplier) == 10**6
+
+
+def test_guardian_revokes_a_pending_approval_during_the_delay(env: LedgerEnv) -> None:
+    c = delayed_campaign(env, 2 * DAY)
+    supplier = env.supplier.address
+    receipt = env.manager.send(env.f.approveSupplier(c, supplier, RECORD))
+    effective_at = block_time(env, receipt) + 2 * DAY
+    mine_at(env, effective_at - 60)
+    receipt = env.guardian.send(env.f.revokeSupplier(c, supplier))
+    assert dict(only_event(env, receipt, "SupplierRevoked")) == {
+        "campaignId": c,
+        "supplier": supplier,
+        "account": env.guardian.address,
+    }
+    assert supplier_approval(env, c, supplier) == (ZERO, 0)
+    mine_at(env, effective_at + DAY)
+    with reverts("LedgerSupplierNotApproved", c, supplier):
+        disburse(env, c, "USDC", 10**6)
+    assert env.balance("USDC", supplier) == 0
+
+
+def test_reapproval_restarts_the_delay(env: LedgerEnv) -> None:
+    c = delayed_campaign(env, DAY)
+    supplier = env.supplier.address
+    first = block_time(env, env.manager.send(env.f.approveSupplier(c, supplier, RECORD))) + DAY
+    mine_at(env, first - 100)
+    receipt = env.manager.send(env.f.approveSupplier(c, supplier, b"\x77" * 32))
+    second = block_time(env, receipt) + DAY
+    assert second > first
+    assert supplier_approval(env, c, supplier) == (b"\x77" * 32, second)
+    mine_at(env, first)
+    with reverts("LedgerSupplierNotEffective", c, supplier, second):
+        disburse(env, c, "USDC", 10**6)
+    mine_at(env, second)
+    disburse(env, c, "USDC", 10**6)
+
+
+def test_reapproving_an_effective_supplier_makes_it_pending_again(env: LedgerEnv) -> None:
+    c = delayed_campaign(env, DAY)
+    supplier = env.supplier.address
+    first = block_time(env, env.manager.send(env.f.approveSupplier(c, supplier, RECORD))) + DAY
+    mine_at(env, first)
+    disburse(env, c, "USDC", 10**6)
+    receipt = env.manager.send(env.f.approveSupplier(c, supplier, b"\x77" * 32))
+    second = block_time(env, receipt) + DAY
+    with reverts("LedgerSupplierNotEffective", c, supplier, second):
+        disburse(env, c, "USDC", 10**6)
+    assert env.balance("USDC", supplier) == 10**6
+
+
+def test_approval_after_a_revocation_waits_the_full_delay(env: LedgerEnv) -> None:
+    c = delayed_campaign(env, DAY)
+    supplier = env.supplier.address
+    first = block_time(env, env.manager.send(env.f.approveSupplier(c, supplier, RECORD))) + DAY
+    mine_at(env, first)
+    env.guardian.send(env.f.revokeSupplier(c, supplier))
+    receipt = env.manager.send(env.f.approveSupplier(c, supplier, RECORD))
+    again = block_time(env, receipt) + DAY
+    with reverts("LedgerSupplierNotEffective", c, supplier, again):
+        disburse(env, c, "USDC", 10**6)
+
+
+@pytest.mark.parametrize("revoker", ["manager", "guardian", "admin"])
+def test_pending_or_effective_approval_is_revoked_by_manager_guardian_or_admin(
+    env: LedgerEnv, revoker: str
+) -> None:
+    c = delayed_campaign(env, DAY)
+    sender = getattr(env, revoker)
+    pending, effective = env.supplier.address, env.outsider.address
+    env.manager.send(env.f.approveSupplier(c, effective, RECORD))
+    env.advance(DAY)
+    env.manager.send(env.f.approveSupplier(c, pending, RECORD))
+    for supplier in (pending, effective):
+        receipt = sender.send(env.f.revokeSupplier(c, supplier))
+        assert only_event(env, receipt, "SupplierRevoked")["account"] == sender.address
+        assert supplier_approval(env, c, supplier) == (ZERO, 0)
+        with reverts("LedgerSupplierNotApproved", c, supplier):
+            disburse(env, c, "USDC", 1, supplier=supplier)
+
+
+@pytest.mark.parametrize("caller", ["auditor", "outsider", "supplier", "donor"])
+def test_revoke_supplier_rejects_everyone_else(env: LedgerEnv, caller: str) -> None:
+    c = delayed_campaign(env, DAY)
+    approve_supplier(env, c)
+    sender = env.donors[0] if caller == "donor" else getattr(env, caller)
+    with reverts("LedgerUnauthorizedRevoker", c, sender.address):
+        sender.send(env.f.revokeSupplier(c, env.supplier.address))
+    assert supplier_approval(env, c, env.supplier.address)[0] == RECORD
+
+
+def test_supplier_delay_is_per_campaign(env: LedgerEnv) -> None:
+    slow, fast = delayed_campaign(env, 3 * DAY), delayed_campaign(env, 0)
+    approve_supplier(env, slow)
+    approve_supplier(env, fast)
+    disburse(env, fast, "USDC", 10**6)
+    effective_at = supplier_approval(env, slow, env.supplier.address)[1]
+    with reverts("LedgerSupplierNotEffective", slow, env.supplier.address, effective_at):
+        disburse(env, slow, "USDC", 10**6)
+    assert env.f.campaign(slow).call()[5] == 3 * DAY
 
 
 # ─── disburse ──────────────────────────────────────────────────────────────────────────────────────────
@@ -208,7 +351,7 @@ def test_disburse_combines_spendable_rounds(env: LedgerEnv) -> None:
 
 def test_disburse_reverts_after_cancellation(env: LedgerEnv) -> None:
     c = funded_campaign(env, "ETH", 10**18)
-    env.admin.send(env.f.cancelCampaign(c))
+    env.guardian.send(env.f.cancelCampaign(c))
     with reverts("LedgerCampaignCancelled", c):
         disburse(env, c, "ETH", 1)
     assert env.f.tokenTotals(c, ETH).call()[4] == 0
@@ -216,17 +359,17 @@ def test_disburse_reverts_after_cancellation(env: LedgerEnv) -> None:
 
 def test_disburse_reverts_on_zero_amount(env: LedgerEnv) -> None:
     c = funded_campaign(env, "ETH", 10**18)
-    with reverts("LedgerZeroAmount"):
+    with reverts("LedgerInvalidDisbursementAmount", 0):
         disburse(env, c, "ETH", 0)
 
 
 def test_disburse_reverts_on_zero_purchase_order_or_invoice(env: LedgerEnv) -> None:
     c = funded_campaign(env, "USDC", 10**6)
-    usdc, supplier, zero = env.token_address("USDC"), env.supplier.address, b"\x00" * 32
-    with reverts("LedgerZeroHash"):
-        env.manager.send(env.f.disburse(c, usdc, supplier, 10**6, zero, INVOICE))
-    with reverts("LedgerZeroHash"):
-        env.manager.send(env.f.disburse(c, usdc, supplier, 10**6, PO, zero))
+    usdc, supplier = env.token_address("USDC"), env.supplier.address
+    with reverts("LedgerInvalidPurchaseOrderRef", ZERO):
+        env.manager.send(env.f.disburse(c, usdc, supplier, 10**6, ZERO, INVOICE))
+    with reverts("LedgerInvalidInvoiceHash", ZERO):
+        env.manager.send(env.f.disburse(c, usdc, supplier, 10**6, PO, ZERO))
 
 
 def test_disburse_reverts_for_unapproved_supplier(env: LedgerEnv) -> None:
