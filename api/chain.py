@@ -137,14 +137,16 @@ def current_managers(session: Session, *, chain_id: int, campaign_ids: Iterable[
     return managers
 
 
-def cancelled_campaigns(session: Session, *, chain_id: int, campaign_ids: Iterable[int]) -> set[int]:
-    return set(
-        session.scalars(
-            select(CampaignCancelled.campaign_id).where(
-                CampaignCancelled.chain_id == chain_id, CampaignCancelled.campaign_id.in_(list(campaign_ids))
-            )
+def cancelled_campaigns(
+    session: Session, *, chain_id: int, campaign_ids: Iterable[int]
+) -> dict[int, str | None]:
+    """The cancelled ones of ``campaign_ids``, with who cancelled each (None: not recorded, v1 ledger)."""
+    rows = session.execute(
+        select(CampaignCancelled.campaign_id, CampaignCancelled.account).where(
+            CampaignCancelled.chain_id == chain_id, CampaignCancelled.campaign_id.in_(list(campaign_ids))
         )
     )
+    return {campaign_id: account for campaign_id, account in rows}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class ExportTable(StrEnum):
     campaign_created = "campaign_created"
     campaign_manager_changed = "campaign_manager_changed"
     campaign_cancelled = "campaign_cancelled"
+    campaign_paused = "campaign_paused"
+    campaign_unpaused = "campaign_unpaused"
     token_accepted = "token_accepted"  # noqa: S105 - a table name, not a secret
     round_opened = "round_opened"
     pledged = "pledged"
@@ -45,6 +47,16 @@ class ExportTable(StrEnum):
     role_granted = "role_granted"
     role_revoked = "role_revoked"
     role_admin_changed = "role_admin_changed"
+    default_admin_transfer_scheduled = "default_admin_transfer_scheduled"
+    default_admin_transfer_canceled = "default_admin_transfer_canceled"
+    default_admin_delay_change_scheduled = "default_admin_delay_change_scheduled"
+    default_admin_delay_change_canceled = "default_admin_delay_change_canceled"
+    # The ledger's timelock.
+    timelock_call_scheduled = "timelock_call_scheduled"
+    timelock_call_executed = "timelock_call_executed"
+    timelock_call_salt = "timelock_call_salt"
+    timelock_cancelled = "timelock_cancelled"
+    timelock_min_delay_change = "timelock_min_delay_change"
     blocks = "blocks"
     indexer_cursor = "indexer_cursor"
     # Off-chain records.

@@ -162,8 +162,8 @@ function campaignCard(c) {
   const pct = Number(c.progress_pct);
   return el(
     "li",
-    { class: "card", "data-campaign": c.campaign_id, "aria-current": String(c.campaign_id === state.selected) },
-    el("h3", {}, `Campaign ${c.campaign_id}`, c.cancelled ? " (cancelled)" : ""),
+    { class: "card", "data-campaign": c.campaign_id, "data-paused": String(c.paused), "aria-current": String(c.campaign_id === state.selected) },
+    el("h3", {}, `Campaign ${c.campaign_id}`, c.cancelled ? " (cancelled)" : "", c.paused ? el("span", { class: "paused" }, "paused") : null),
     el("p", {}, "For ", el("strong", {}, c.beneficiary)),
     el("p", {}, el("strong", { class: "raised" }, usdUnits(c.progress_raised_usd)), ` raised of ${usdUnits(c.progress_goal_usd)}`),
     el("progress", { max: "100", value: String(Math.min(pct, 100)), "aria-label": `${c.progress_pct}% of the goal` }),
@@ -221,18 +221,22 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   }
   const section = $("campaign");
   section.setAttribute("aria-busy", "true");
-  const [detail, report, pledges, attestations] = await Promise.all([
+  const [detail, report, pledges, attestations, pending] = await Promise.all([
     getJson(`/campaigns/${id}`),
     getJson(`/campaigns/${id}/reconciliation`),
     allPages(`/pledges?campaign_id=${id}`, MAX_PLEDGE_PAGES),
     allPages(`/attestations?campaign_id=${id}`, 1),
+    getJson(`/campaigns/${id}/pending-changes`),
   ]);
   const records = await orderRecords(report.orders);
   if (generation !== state.generation) return;
   state.report = report;
   state.symbols = new Map(detail.tokens.filter((t) => t.symbol).map((t) => [t.token.toLowerCase(), t.symbol]));
   const summary = state.campaigns.find((c) => c.campaign_id === id);
-  $("campaign-title").textContent = `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`;
+  $("campaign-title").replaceChildren(
+    `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`,
+    detail.paused ? el("span", { class: "paused", title: `Paused by ${detail.paused_by}` }, "disbursements paused") : null,
+  );
   showTotals(report);
   showRounds(report);
   showFlow(fundFlow(report, pledges, records));
@@ -240,6 +244,7 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   showOrders(report);
   showFindings(report);
   showAttestations(report, attestations.rows);
+  showPending(pending);
   const donors = [...new Set(pledges.rows.map((p) => p.donor))].slice(0, 500);
   $("donor-addresses").replaceChildren(...donors.map((d) => el("option", { value: d })));
   section.hidden = false;
@@ -384,6 +389,65 @@ function showAttestations(report, attestations) {
         ),
       ),
     ),
+  );
+}
+
+/** "2026-12-20 14:00 UTC" from the API's UTC time (or its Unix seconds, past the year 9999). */
+function utc(iso, unix) {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : `Unix time ${unix}`;
+}
+
+const PENDING_KINDS = {
+  supplier_approval: "Supplier approval",
+  timelock_operation: "Timelock operation",
+  admin_transfer: "Admin transfer",
+  admin_delay_change: "Admin delay change",
+};
+
+/** A pending change: what, when it takes effect (or is ready), and a timelock operation's decoded calls. */
+function pendingItem(change) {
+  const when = utc(change.effective_at, change.effective_at_unix);
+  const timing =
+    change.kind === "timelock_operation" || change.kind === "admin_transfer"
+      ? change.ready ? `Ready since ${when}` : `Ready from ${when}`
+      : `Takes effect ${when}`;
+  const scope = change.all_campaigns ? "Touches every campaign" : `Campaign ${change.campaign_ids.join(", ")}`;
+  const parts = [
+    el("span", { class: "badge" }, PENDING_KINDS[change.kind] ?? change.kind),
+    el("strong", { class: "when" }, timing),
+    el("p", { class: "what" }, change.description),
+    el("p", { class: "hint" }, `${scope} · scheduled in block ${count(change.scheduled_block)}, transaction `, txCode(change.tx_hash)),
+  ];
+  if (change.operation) {
+    parts.push(
+      el(
+        "ol",
+        { class: "calls", start: "0" },
+        change.operation.calls.map((call) =>
+          el(
+            "li",
+            { "data-function": call.function ?? "" },
+            el("code", { title: call.signature ?? call.data }, call.text),
+            call.arguments.length
+              ? el("ul", {}, call.arguments.map((a) => el("li", {}, `${a.name}: `, el("code", {}, Array.isArray(a.value) ? a.value.join(", ") : a.value))))
+              : null,
+          ),
+        ),
+      ),
+    );
+  }
+  return el("li", { class: `pending ${change.ready ? "ready" : ""}`, "data-kind": change.kind }, parts);
+}
+
+function showPending(pending) {
+  const box = $("pending");
+  if (!pending.data.length) {
+    box.replaceChildren(el("p", { class: "clean" }, "Nothing pending: every change on chain is in force."));
+    return;
+  }
+  box.replaceChildren(
+    el("ul", { class: "pending-list" }, pending.data.map(pendingItem)),
+    el("p", { class: "hint" }, `As of block ${count(pending.as_of_block)} (${utc(pending.as_of_time, "")}).`),
   );
 }
 

@@ -14,6 +14,7 @@ from api.routes import (
     campaigns,
     disbursements,
     exports,
+    pending,
     pledges,
     reconciliation,
     records_deliveries,
@@ -39,6 +40,7 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     disbursements.router,
     attestations.router,
     reconciliation.router,
+    pending.router,
     status.router,
     exports.router,
     # Off-chain records (reads public, writes need a manager key; history needs manager or auditor).

@@ -32,6 +32,7 @@ from api.schemas.campaigns import (
 )
 from ledger.db.models import CampaignCreated, TokenAccepted
 from ledger.db.records import Token
+from ledger.reconcile.queries import pause_states
 
 #: Rounds whose pledges go back to the donors: they count neither towards the progress nor its goal.
 REFUNDABLE_STATES = ("failed", "cancelled")
@@ -45,6 +46,7 @@ def _summaries(
     ids = [c.campaign_id for c in campaigns]
     managers = current_managers(session, chain_id=chain_id, campaign_ids=ids)
     cancelled = cancelled_campaigns(session, chain_id=chain_id, campaign_ids=ids)
+    pauses = pause_states(session, chain_id=chain_id, campaign_ids=ids)
     by_campaign = rounds(session, chain_id=chain_id, campaign_ids=ids)
     summaries = []
     for c in campaigns:
@@ -52,6 +54,8 @@ def _summaries(
         funding = [r for r in figures if r.state not in REFUNDABLE_STATES]
         funding_goal = sum(r.opened.goal_usd for r in funding)
         funding_raised = sum(r.raised_usd for r in funding)
+        pause = pauses.get(c.campaign_id)
+        paused = pause is not None and pause.paused
         summaries.append(
             CampaignSummary(
                 chain_id=c.chain_id,
@@ -60,6 +64,10 @@ def _summaries(
                 beneficiary=c.beneficiary,
                 metadata_hash=c.metadata_hash,
                 cancelled=c.campaign_id in cancelled,
+                cancelled_by=cancelled.get(c.campaign_id),
+                paused=paused,
+                paused_by=pause.account if pause is not None and paused else None,
+                supplier_delay=c.supplier_delay,
                 created_block=c.block_number,
                 created_tx_hash=c.tx_hash,
                 created_at=c.block_timestamp,

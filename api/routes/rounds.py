@@ -31,6 +31,7 @@ def round_public(figures: RoundFigures) -> RoundPublic:
         opened_tx_hash=opened.tx_hash,
         closed_block=closed.block_number if closed is not None else None,
         closed_tx_hash=closed.tx_hash if closed is not None else None,
+        closed_by=closed.caller if closed is not None else None,
     )
 
 

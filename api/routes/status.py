@@ -16,6 +16,7 @@ def chain_status(cursor: IndexerCursor) -> ChainStatus:
     return ChainStatus(
         chain_id=cursor.chain_id,
         contract=cursor.contract,
+        timelock=cursor.timelock,
         start_block=cursor.start_block,
         indexed_block=cursor.block_number,
         head_block=cursor.head_block,

@@ -15,6 +15,15 @@ class CampaignSummary(PublicModel):
     beneficiary: str
     metadata_hash: str
     cancelled: bool
+    cancelled_by: str | None = Field(
+        description="Who cancelled it (the guardian or the admin); null if not cancelled, or not recorded "
+        "(a version 1 ledger)"
+    )
+    paused: bool = Field(description="The guardian (or the admin) has paused its disbursements")
+    paused_by: str | None = Field(description="Who paused it, while paused")
+    supplier_delay: int = Field(
+        description="Seconds between a supplier's approval and its taking effect, fixed at creation"
+    )
     created_block: int
     created_tx_hash: str
     created_at: int = Field(description="Unix time of the creating block")

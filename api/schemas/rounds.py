@@ -18,7 +18,10 @@ class RoundPublic(PublicModel):
     end: int = Field(description="Unix time pledges close")
     goal_usd: UintStr = Field(description="Goal in USD, 8 decimals")
     all_or_nothing: bool = Field(description="Pledges are refundable if the goal is not met")
-    state: RoundState = Field(description="`open` until the manager (or a cancellation) closes it")
+    state: RoundState = Field(
+        description="`open` until it is closed: by anyone after its end, by its manager once its goal is "
+        "met, or by its campaign's cancellation"
+    )
     raised_usd: UintStr = Field(description="USD value of the round's pledges at receipt, 8 decimals")
     progress_pct: str = Field(description="raised_usd / goal_usd in percent, two decimals, rounded down")
     pledges: int = Field(description="Number of pledges")
@@ -27,6 +30,9 @@ class RoundPublic(PublicModel):
     opened_tx_hash: str
     closed_block: int | None
     closed_tx_hash: str | None
+    closed_by: str | None = Field(
+        description="Who closed it; null while open, or not recorded (a version 1 ledger)"
+    )
 
 
 class RoundsPublic(PublicModel):

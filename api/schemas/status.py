@@ -12,6 +12,7 @@ class ChainStatus(PublicModel):
 
     chain_id: int
     contract: str
+    timelock: str | None = Field(description="The ledger's timelock, when the indexer mirrors one")
     start_block: int = Field(description="The block the ledger was deployed in")
     indexed_block: int = Field(description="The last block whose events are all mirrored")
     head_block: int = Field(description="The chain's head when the indexer last looked")

@@ -1,14 +1,21 @@
-"""The chain mirror: one table per ledger event, the recent blocks, and the indexer's cursor.
+"""The chain mirror: one table per ledger event, one per event of the ledger's timelock that the mirror
+needs, the recent blocks, and the indexer's cursor.
 
-Only the indexer writes these tables. Every event row carries where it came from (chain, block,
+Only the indexer writes these tables. Every event row carries where it came from (chain, contract, block,
 transaction, log index) and is unique on ``(chain_id, tx_hash, log_index)``, so a batch written twice
-changes nothing. Column names are the event's parameters in snake case; :mod:`ledger.indexer.decode`
-maps the ABI onto them and a test checks that every event of the ABI has its table.
+changes nothing. Column names are the event's parameters in snake case (but for the few a model renames in
+:attr:`ChainEvent.renamed`); :mod:`ledger.indexer.decode` maps the ABI onto them and a test checks that every
+event of the ledger's ABI, and the timelock's events in :data:`TIMELOCK_EVENT_TABLES`, have their table.
+
+Rows mirrored from a version 1 ledger (before migration 0005) lack what v2 events added: their
+``supplier_delay`` is 0 and their approvals' ``effective_at`` their block's time (v1 approvals took effect at
+once, so both are exact), and who cancelled a campaign or closed a round is NULL (v1 did not say).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -52,6 +59,9 @@ class ChainEvent(Base):
     __abstract__ = True
     #: The event's name in the ABI; set by each subclass.
     event_name: str
+    #: Columns not named after their parameter: parameter (snake case) → column. A parameter ``id`` would
+    #: clash with the row id, and ``index`` with a method of every result row.
+    renamed: ClassVar[dict[str, str]] = {}
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -79,6 +89,8 @@ class CampaignCreated(ChainEvent):
     manager: Mapped[str] = mapped_column(Address)
     beneficiary: Mapped[str] = mapped_column(Text)
     metadata_hash: Mapped[str] = mapped_column(Hash)
+    #: Seconds between a supplier's approval and its taking effect (uint32; 0 for v1 rows).
+    supplier_delay: Mapped[int] = mapped_column(BigInteger)
 
 
 class CampaignManagerChanged(ChainEvent):
@@ -94,6 +106,22 @@ class CampaignCancelled(ChainEvent):
     event_name = "CampaignCancelled"
     campaign_id: Mapped[int] = mapped_column(Uint256)
     cancelled_round_id: Mapped[int] = mapped_column(Uint256)
+    #: The guardian or the admin who cancelled (NULL for v1 rows).
+    account: Mapped[str | None] = mapped_column(Address, nullable=True)
+
+
+class CampaignPaused(ChainEvent):
+    __tablename__ = "campaign_paused"
+    event_name = "CampaignPaused"
+    campaign_id: Mapped[int] = mapped_column(Uint256)
+    account: Mapped[str] = mapped_column(Address)
+
+
+class CampaignUnpaused(ChainEvent):
+    __tablename__ = "campaign_unpaused"
+    event_name = "CampaignUnpaused"
+    campaign_id: Mapped[int] = mapped_column(Uint256)
+    account: Mapped[str] = mapped_column(Address)
 
 
 class TokenAccepted(ChainEvent):
@@ -137,6 +165,8 @@ class RoundClosed(ChainEvent):
     round_id: Mapped[int] = mapped_column(Uint256)
     outcome: Mapped[int] = mapped_column(SmallInteger)
     raised_usd: Mapped[int] = mapped_column(Uint256)
+    #: Who closed the round (NULL for v1 rows).
+    caller: Mapped[str | None] = mapped_column(Address, nullable=True)
 
 
 class Refunded(ChainEvent):
@@ -166,6 +196,8 @@ class SupplierApproved(ChainEvent):
     campaign_id: Mapped[int] = mapped_column(Uint256)
     supplier: Mapped[str] = mapped_column(Address)
     record_hash: Mapped[str] = mapped_column(Hash)
+    #: Unix time from which the supplier can be paid (uint48; the block's time for v1 rows).
+    effective_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class SupplierRevoked(ChainEvent):
@@ -173,6 +205,8 @@ class SupplierRevoked(ChainEvent):
     event_name = "SupplierRevoked"
     campaign_id: Mapped[int] = mapped_column(Uint256)
     supplier: Mapped[str] = mapped_column(Address)
+    #: The manager, the guardian or the admin who revoked (NULL for v1 rows).
+    account: Mapped[str | None] = mapped_column(Address, nullable=True)
 
 
 class Disbursed(ChainEvent):
@@ -220,19 +254,112 @@ class RoleAdminChanged(ChainEvent):
     new_admin_role: Mapped[str] = mapped_column(Hash)
 
 
+class DefaultAdminTransferScheduled(ChainEvent):
+    """OpenZeppelin AccessControlDefaultAdminRules: ``new_admin`` may accept the admin role from
+    ``accept_schedule`` (a Unix time) on."""
+
+    __tablename__ = "default_admin_transfer_scheduled"
+    event_name = "DefaultAdminTransferScheduled"
+    new_admin: Mapped[str] = mapped_column(Address)
+    accept_schedule: Mapped[int] = mapped_column(BigInteger)
+
+
+class DefaultAdminTransferCanceled(ChainEvent):
+    __tablename__ = "default_admin_transfer_canceled"
+    event_name = "DefaultAdminTransferCanceled"
+
+
+class DefaultAdminDelayChangeScheduled(ChainEvent):
+    """The admin transfer delay becomes ``new_delay`` seconds at ``effect_schedule`` (a Unix time)."""
+
+    __tablename__ = "default_admin_delay_change_scheduled"
+    event_name = "DefaultAdminDelayChangeScheduled"
+    new_delay: Mapped[int] = mapped_column(BigInteger)
+    effect_schedule: Mapped[int] = mapped_column(BigInteger)
+
+
+class DefaultAdminDelayChangeCanceled(ChainEvent):
+    __tablename__ = "default_admin_delay_change_canceled"
+    event_name = "DefaultAdminDelayChangeCanceled"
+
+
+# ─── the ledger's timelock (OpenZeppelin TimelockController) ────────────────────────────────────────────
+
+
+class TimelockCallScheduled(ChainEvent):
+    """Call ``call_index`` of operation ``operation_id``, runnable ``delay`` seconds after its block."""
+
+    __tablename__ = "timelock_call_scheduled"
+    event_name = "CallScheduled"
+    renamed: ClassVar[dict[str, str]] = {"id": "operation_id", "index": "call_index"}
+    operation_id: Mapped[str] = mapped_column(Hash)
+    call_index: Mapped[int] = mapped_column(Uint256)
+    target: Mapped[str] = mapped_column(Address)
+    value: Mapped[int] = mapped_column(Uint256)
+    data: Mapped[str] = mapped_column(Text)  # 0x-hex calldata
+    predecessor: Mapped[str] = mapped_column(Hash)
+    delay: Mapped[int] = mapped_column(Uint256)
+
+
+class TimelockCallExecuted(ChainEvent):
+    __tablename__ = "timelock_call_executed"
+    event_name = "CallExecuted"
+    renamed: ClassVar[dict[str, str]] = {"id": "operation_id", "index": "call_index"}
+    operation_id: Mapped[str] = mapped_column(Hash)
+    call_index: Mapped[int] = mapped_column(Uint256)
+    target: Mapped[str] = mapped_column(Address)
+    value: Mapped[int] = mapped_column(Uint256)
+    data: Mapped[str] = mapped_column(Text)  # 0x-hex calldata
+
+
+class TimelockCallSalt(ChainEvent):
+    """The salt of a scheduled operation (emitted only when it is not zero)."""
+
+    __tablename__ = "timelock_call_salt"
+    event_name = "CallSalt"
+    renamed: ClassVar[dict[str, str]] = {"id": "operation_id"}
+    operation_id: Mapped[str] = mapped_column(Hash)
+    salt: Mapped[str] = mapped_column(Hash)
+
+
+class TimelockCancelled(ChainEvent):
+    __tablename__ = "timelock_cancelled"
+    event_name = "Cancelled"
+    renamed: ClassVar[dict[str, str]] = {"id": "operation_id"}
+    operation_id: Mapped[str] = mapped_column(Hash)
+
+
+class TimelockMinDelayChange(ChainEvent):
+    __tablename__ = "timelock_min_delay_change"
+    event_name = "MinDelayChange"
+    old_duration: Mapped[int] = mapped_column(Uint256)
+    new_duration: Mapped[int] = mapped_column(Uint256)
+
+
+# Pending operations are looked up by id.
+for _timelock_model in (TimelockCallScheduled, TimelockCallExecuted, TimelockCancelled):
+    Index(
+        f"ix_{_timelock_model.__tablename__}_chain_operation",
+        _timelock_model.chain_id,
+        _timelock_model.operation_id,
+    )
+
+
 # The API lists pledges, refunds and payments of one campaign page by page in id (chain) order: with
 # these an index seek finds each page, whatever its depth, instead of sorting the campaign's rows.
 for _model in (Pledged, Refunded, Disbursed):
     Index(f"ix_{_model.__tablename__}_chain_campaign_id", _model.chain_id, _model.campaign_id, _model.id)
 
 
-#: Every mirrored event's table, by the event's ABI name.
+#: The table of every mirrored event of the ledger, by the event's ABI name.
 EVENT_TABLES: dict[str, type[ChainEvent]] = {
     cls.event_name: cls
     for cls in (
         CampaignCreated,
         CampaignManagerChanged,
         CampaignCancelled,
+        CampaignPaused,
+        CampaignUnpaused,
         TokenAccepted,
         RoundOpened,
         Pledged,
@@ -246,7 +373,29 @@ EVENT_TABLES: dict[str, type[ChainEvent]] = {
         RoleGranted,
         RoleRevoked,
         RoleAdminChanged,
+        DefaultAdminTransferScheduled,
+        DefaultAdminTransferCanceled,
+        DefaultAdminDelayChangeScheduled,
+        DefaultAdminDelayChangeCanceled,
     )
+}
+
+#: The timelock's events the mirror keeps, by ABI name: only these, and only from the deployment's timelock
+#: (its own role events are not the ledger's roles).
+TIMELOCK_EVENT_TABLES: dict[str, type[ChainEvent]] = {
+    cls.event_name: cls
+    for cls in (
+        TimelockCallScheduled,
+        TimelockCallExecuted,
+        TimelockCallSalt,
+        TimelockCancelled,
+        TimelockMinDelayChange,
+    )
+}
+
+#: Every mirror table of events, by table name.
+MIRROR_TABLES: dict[str, type[ChainEvent]] = {
+    cls.__tablename__: cls for cls in (*EVENT_TABLES.values(), *TIMELOCK_EVENT_TABLES.values())
 }
 
 
@@ -267,6 +416,8 @@ class IndexerCursor(Base):
     __tablename__ = "indexer_cursor"
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     contract: Mapped[str] = mapped_column(Address)
+    #: The ledger's timelock mirrored with it, if any: a mirror started without it lacks its early events.
+    timelock: Mapped[str | None] = mapped_column(Address, nullable=True)
     genesis_hash: Mapped[str] = mapped_column(Hash)
     start_block: Mapped[int] = mapped_column(BigInteger)
     #: The last block whose events are all stored (``start_block - 1`` before the first batch).

@@ -76,9 +76,7 @@ class ReferencePrice(Versioned, Base):
     """What one unit of an item normally costs; orders far above it are flagged."""
 
     __tablename__ = "reference_prices"
-    __table_args__ = (
-        UniqueConstraint("item", "unit", "currency"),
-    )
+    __table_args__ = (UniqueConstraint("item", "unit", "currency"),)
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     item: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40))

@@ -9,13 +9,16 @@ Python for integers, addresses, booleans and ``bytesN`` (:mod:`ledger.indexer.wo
 behind a two-word head. Other events are decoded log by log with eth-abi. The rows stay in their columns
 (:class:`EventRows`), named after the parameters in snake case: the store binds them as tuples, and
 building a dict per row would cost as much as decoding it.
+
+Each contract's logs are decoded with its own ABI (:class:`ContractsDecoder`): the ledger's timelock emits
+``RoleGranted`` too, with the same topic, and its roles are not the ledger's.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,14 +141,19 @@ def _decode_column(abi_type: str, words: Sequence[str], *, prefixed: bool) -> li
 class EventDecoder:
     """Decodes the logs of one contract into rows per event name."""
 
-    def __init__(self, abi: Iterable[dict[str, Any]], chain_id: int) -> None:
+    def __init__(
+        self, abi: Iterable[dict[str, Any]], chain_id: int, *, events: Collection[str] | None = None
+    ) -> None:
+        """Decode the events of ``abi`` (only those named in ``events``, if given)."""
         self.chain_id = chain_id
         self.specs: dict[str, EventSpec] = {}
         for entry in abi:
             if entry.get("type") == "event" and not entry.get("anonymous"):
+                if events is not None and entry["name"] not in events:
+                    continue
                 spec = EventSpec.from_abi(entry)
                 self.specs[spec.topic] = spec
-        self.unknown = 0  # logs whose first topic is no event of the ABI
+        self.unknown = 0  # logs whose first topic is no event decoded here
 
     def decode(self, logs: Sequence[RawLog], timestamps: dict[int, int]) -> dict[str, EventRows]:
         """Rows per event name; ``timestamps`` gives the block times that logs do not carry themselves."""
@@ -205,6 +213,53 @@ class EventDecoder:
         yield [raw["transactionHash"] for raw in logs]
         yield [int(raw["transactionIndex"], 16) for raw in logs]
         yield [int(raw["logIndex"], 16) for raw in logs]
+
+
+@dataclass(frozen=True)
+class ContractEvents:
+    """One contract to decode: its address, its ABI, and the table each of its events is stored in (events
+    not named here are skipped)."""
+
+    address: str
+    abi: Sequence[dict[str, Any]]
+    tables: Mapping[str, str]
+
+
+class ContractsDecoder:
+    """Decodes the logs of several contracts, each with its own ABI, into rows per table name."""
+
+    def __init__(self, contracts: Iterable[ContractEvents], chain_id: int) -> None:
+        self._decoders: dict[str, tuple[EventDecoder, Mapping[str, str]]] = {
+            c.address.lower(): (EventDecoder(c.abi, chain_id, events=set(c.tables)), c.tables)
+            for c in contracts
+        }
+        self._other = 0  # logs of no contract decoded here
+
+    @property
+    def unknown(self) -> int:
+        """Logs skipped: of another contract, or of an event not decoded."""
+        return self._other + sum(decoder.unknown for decoder, _ in self._decoders.values())
+
+    def decode(self, logs: Sequence[RawLog], timestamps: dict[int, int]) -> dict[str, EventRows]:
+        """Rows per table name; ``timestamps`` gives the block times that logs do not carry themselves."""
+        if len(self._decoders) == 1:  # the node filtered by the one address: no need to look at each log
+            [address] = self._decoders
+            by_address: dict[str, Sequence[RawLog]] = {address: logs}
+        else:
+            groups: dict[str, list[RawLog]] = defaultdict(list)
+            for raw in logs:
+                groups[raw["address"].lower()].append(raw)
+            by_address = dict(groups)
+        rows: dict[str, EventRows] = {}
+        for address, group in by_address.items():
+            entry = self._decoders.get(address)
+            if entry is None:
+                self._other += len(group)
+                continue
+            decoder, tables = entry
+            for event, event_rows in decoder.decode(group, timestamps).items():
+                rows[tables[event]] = event_rows
+        return rows
 
 
 _META_COLUMNS = (

@@ -1,4 +1,6 @@
-"""Fetch: the ledger's raw logs over block ranges that adapt to the node, and block headers.
+"""Fetch: the raw logs of the ledger (and its timelock) over block ranges that adapt to the node, and block
+headers. Several contracts are asked for in one ``eth_getLogs`` (an address list), so their logs come in
+chain order, in the same ranges and batches.
 
 The range starts small, grows while answers are small and shrinks when the node says a range holds too many
 results, times out, or an answer is far larger than wanted, so that one request carries about
@@ -98,12 +100,12 @@ class _Ahead:
 
 
 class ChainReader:
-    """Headers and logs of one contract, read through an :class:`RpcClient`."""
+    """Headers and logs of one contract, or of a few, read through an :class:`RpcClient`."""
 
     def __init__(
         self,
         rpc: RpcClient,
-        address: str,
+        address: str | Sequence[str],
         *,
         target_logs: int = 10_000,
         initial_span: int = 100,
@@ -112,7 +114,10 @@ class ChainReader:
         fetch_ahead: bool = True,
     ) -> None:
         self.rpc = rpc
-        self.address = address
+        #: The ``address`` filter of every log query: one address, or a list of them.
+        self.address: str | list[str] = (
+            address if isinstance(address, str) else address[0] if len(address) == 1 else list(address)
+        )
         self.target_logs = target_logs
         self.span = initial_span
         self.max_span = max_span
@@ -149,7 +154,7 @@ class ChainReader:
         return int(self.rpc.call("eth_chainId"), 16)
 
     def block_logs(self, block_hashes: Sequence[str]) -> list[RawLog]:
-        """The contract's logs in the blocks with these hashes (EIP-234 ``blockHash`` filters), in JSON-RPC
+        """The contracts' logs in the blocks with these hashes (EIP-234 ``blockHash`` filters), in JSON-RPC
         batches of at most 100: exactly the logs of those blocks, whatever branch is current now."""
         found: list[RawLog] = []
         for start in range(0, len(block_hashes), 100):
@@ -253,7 +258,7 @@ class ChainReader:
     def logs(
         self, first: int, last: int, *, max_bytes: int | None = None, retry_timeouts: bool = False
     ) -> list[RawLog]:
-        """The contract's logs in blocks ``first`` to ``last``; with ``max_bytes``, a larger answer raises
+        """The contracts' logs in blocks ``first`` to ``last``; with ``max_bytes``, a larger answer raises
         :class:`~ledger.indexer.rpc.ResponseTooLargeError` instead of being read. A timeout raises
         :class:`~ledger.indexer.rpc.RpcTimeoutError` at once, unless ``retry_timeouts``."""
         params = [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}]

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import Engine
 
+from ledger.db.models import EVENT_TABLES, TIMELOCK_EVENT_TABLES, ChainEvent
 from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
-from ledger.indexer.decode import EventDecoder
+from ledger.indexer.decode import ContractEvents, ContractsDecoder
 from ledger.indexer.fetch import ChainReader, Header, RangeTooLargeError, RawLog
 from ledger.indexer.gcpause import gc_paused
 from ledger.indexer.lock import indexer_lock
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.store import CursorState, MirrorStore
+
+if TYPE_CHECKING:
+    from ledger.compiler import Build
+    from ledger.deploy import Deployment
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +54,52 @@ class IndexerConfig:
 
 @dataclass(frozen=True)
 class LedgerSource:
-    """What to mirror: one ledger contract, from the block it was deployed in."""
+    """What to mirror: one ledger contract, from the block it was deployed in, and the timelock that
+    administers it, if any (what it schedules against the ledger is mirrored from the same block on)."""
 
     address: str
     start_block: int
     abi: list[dict[str, Any]]
+    timelock: str | None = None
+    #: The timelock's ABI (OpenZeppelin ``TimelockController``); needed with :attr:`timelock`.
+    timelock_abi: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.timelock is not None and not self.timelock_abi:
+            raise ValueError("a LedgerSource with a timelock needs the timelock's ABI")
+
+    @classmethod
+    def from_deployment(cls, deployment: Deployment, build: Build) -> LedgerSource:
+        """The ledger of ``deployment`` and, when its admin is a timelock, that timelock."""
+        from ledger.governance.timelock import TIMELOCK_CONTRACT  # web3 stays out of the indexer's imports
+
+        timelock = deployment.timelock
+        return cls(
+            address=deployment.ledger,
+            start_block=deployment.block_number,
+            abi=build["PledgeLedger"].abi,
+            timelock=timelock,
+            timelock_abi=build[TIMELOCK_CONTRACT].abi if timelock is not None else [],
+        )
+
+    @property
+    def addresses(self) -> list[str]:
+        """The contracts whose logs are fetched."""
+        return [self.address] if self.timelock is None else [self.address, self.timelock]
+
+    def contracts(self) -> list[ContractEvents]:
+        """Each contract with its ABI and the table of each event kept: the ledger's events all, the
+        timelock's only those of :data:`~ledger.db.models.TIMELOCK_EVENT_TABLES`."""
+        found = [ContractEvents(self.address, self.abi, _table_names(EVENT_TABLES))]
+        if self.timelock is not None:
+            found.append(
+                ContractEvents(self.timelock, self.timelock_abi, _table_names(TIMELOCK_EVENT_TABLES))
+            )
+        return found
+
+
+def _table_names(tables: dict[str, type[ChainEvent]]) -> dict[str, str]:
+    return {event: model.__tablename__ for event, model in tables.items()}
 
 
 class IndexerObserver(Protocol):
@@ -82,12 +128,12 @@ class Indexer:
     ) -> None:
         self.config = config or IndexerConfig()
         self.source = source
-        self.reader = ChainReader(rpc, source.address, target_logs=self.config.target_logs)
+        self.reader = ChainReader(rpc, source.addresses, target_logs=self.config.target_logs)
         self.store = MirrorStore(engine)
         self.engine = engine
         self.observer = observer
         self.chain_id = self.reader.chain_id()
-        self.decoder = EventDecoder(source.abi, self.chain_id)
+        self.decoder = ContractsDecoder(source.contracts(), self.chain_id)
         self._cursor: CursorState | None = None
         self._reported_head = -1
 
@@ -153,6 +199,7 @@ class Indexer:
                 genesis_hash=genesis,
                 start_block=self.source.start_block,
                 confirmations=self.config.confirmations,
+                timelock=self.source.timelock,
             )
         elif cursor.genesis_hash != genesis:
             raise self._reset_error(genesis, cursor)
@@ -160,6 +207,14 @@ class Indexer:
             raise ChainResetError(
                 f"this database mirrors the ledger at {cursor.contract} on chain {self.chain_id}, not "
                 f"{self.source.address}; run `pledgeledger index --reset` to mirror the new one"
+            )
+        elif cursor.timelock != self.source.timelock:
+            mirrored = f"its timelock {cursor.timelock}" if cursor.timelock else "no timelock"
+            wanted = f"the timelock {self.source.timelock}" if self.source.timelock else "none"
+            raise ChainResetError(
+                f"this database mirrors the ledger at {cursor.contract} on chain {self.chain_id} with "
+                f"{mirrored}, not {wanted}: the timelock's earlier operations would be missing. Run "
+                "`pledgeledger index --reset` to mirror both from the ledger's deployment"
             )
         self._cursor = cursor
         return cursor

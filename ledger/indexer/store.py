@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.db.models import EVENT_TABLES, Block, IndexerCursor
+from ledger.db.models import MIRROR_TABLES, Block, ChainEvent, IndexerCursor
 from ledger.db.types import Uint256
 from ledger.indexer.decode import EventRows
 from ledger.indexer.fetch import Header
@@ -52,6 +52,7 @@ class CursorState:
 
     chain_id: int
     contract: str
+    timelock: str | None
     genesis_hash: str
     start_block: int
     block_number: int
@@ -100,14 +101,23 @@ class MirrorStore:
     # ─── writing ───────────────────────────────────────────────────────────────────────────────────
 
     def start(
-        self, *, chain_id: int, contract: str, genesis_hash: str, start_block: int, confirmations: int
+        self,
+        *,
+        chain_id: int,
+        contract: str,
+        genesis_hash: str,
+        start_block: int,
+        confirmations: int,
+        timelock: str | None = None,
     ) -> CursorState:
-        """Create the cursor of a chain not mirrored yet, just before ``start_block``."""
+        """Create the cursor of a chain not mirrored yet, just before ``start_block``: of the ledger at
+        ``contract`` and, if given, its ``timelock``."""
         with self.engine.begin() as conn:
             conn.execute(
                 insert(IndexerCursor).values(
                     chain_id=chain_id,
                     contract=contract,
+                    timelock=timelock,
                     genesis_hash=genesis_hash,
                     start_block=start_block,
                     block_number=start_block - 1,
@@ -134,12 +144,12 @@ class MirrorStore:
         head: int,
         finalized: int,
     ) -> None:
-        """Store a batch of decoded events with the headers of its recent blocks, and move the cursor to
-        ``block_number``; all or nothing. Headers older than ``finalized`` are pruned."""
+        """Store a batch of decoded events (by table name) with the headers of its recent blocks, and move the
+        cursor to ``block_number``; all or nothing. Headers older than ``finalized`` are pruned."""
         with gc_paused(), self.engine.begin() as conn:
-            for event_name, event_rows in rows.items():
+            for table_name, event_rows in rows.items():
                 if len(event_rows):
-                    self._insert_events(conn, EVENT_TABLES[event_name].__table__, event_rows)  # type: ignore[arg-type]
+                    self._insert_events(conn, MIRROR_TABLES[table_name], event_rows)
             if headers:
                 conn.execute(
                     self._insert_ignoring_duplicates(Block.__table__),  # type: ignore[arg-type]
@@ -174,7 +184,7 @@ class MirrorStore:
         and move the cursor back to it. Returns the number of event rows deleted."""
         deleted = 0
         with self.engine.begin() as conn:
-            for model in EVENT_TABLES.values():
+            for model in MIRROR_TABLES.values():
                 result = conn.execute(
                     delete(model).where(model.chain_id == chain_id, model.block_number > fork_block)
                 )
@@ -195,20 +205,26 @@ class MirrorStore:
     def reset(self, chain_id: int) -> None:
         """Forget everything mirrored from ``chain_id``, cursor included."""
         with self.engine.begin() as conn:
-            for model in EVENT_TABLES.values():
+            for model in MIRROR_TABLES.values():
                 conn.execute(delete(model).where(model.chain_id == chain_id))
             conn.execute(delete(Block).where(Block.chain_id == chain_id))
             conn.execute(delete(IndexerCursor).where(IndexerCursor.chain_id == chain_id))
 
     # ─── bulk inserts ──────────────────────────────────────────────────────────────────────────────────
 
-    def _insert_events(self, conn: Connection, table: Table, rows: EventRows) -> None:
-        """Insert rows, skipping those already stored; the table's columns that ``rows`` has are written."""
-        given = dict(zip(rows.names, rows.columns, strict=True))
+    def _insert_events(self, conn: Connection, model: type[ChainEvent], rows: EventRows) -> None:
+        """Insert rows, skipping those already stored; the table's columns that ``rows`` has are written
+        (a parameter the model renames goes to its column)."""
+        table: Table = model.__table__  # type: ignore[assignment]
+        renamed = model.renamed
+        given = {renamed.get(n, n): c for n, c in zip(rows.names, rows.columns, strict=True)}
         names = [c.name for c in table.columns if c.name in given]
         plain = _plain_columns(table, names)
         if plain is None or self._dialect not in ("sqlite", "postgresql"):
-            conn.execute(self._insert_ignoring_duplicates(table), rows.dicts())
+            conn.execute(
+                self._insert_ignoring_duplicates(table),
+                [dict(zip(given, values, strict=True)) for values in zip(*given.values(), strict=True)],
+            )
             return
         columns = [given[name] for name in names]
         if self._dialect == "sqlite":

@@ -19,6 +19,7 @@ from ledger.reconcile import findings as rules
 from ledger.reconcile import queries as q
 from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, ledger_held
 from ledger.reconcile.mirror_check import OPEN, MirrorClaims, MirrorVerifier, RoundClaim
+from ledger.reconcile.pending import pending_changes
 from ledger.reconcile.report import (
     CampaignInfo,
     CampaignReport,
@@ -159,6 +160,7 @@ def _report(
             now=pos.timestamp,
             idle_after=options.idle_after_seconds,
         ),
+        *rules.pending_findings(pending_changes(session, pos, campaign_id=campaign_id)),
     ]
     chain_check = ChainCheck(status="not_checked", detail="the mirror was not compared with the chain")
     if verifier is not None:
@@ -190,6 +192,8 @@ def _report(
             created_tx=campaign.tx_hash,
             cancelled=campaign.cancelled_block is not None,
             cancelled_block=campaign.cancelled_block,
+            paused=campaign.paused,
+            supplier_delay=campaign.supplier_delay,
         ),
         tokens=totals,
         pledges=sum(s.count for s in pledges.values()),
@@ -478,6 +482,8 @@ def _claims(
         campaign_id=campaign.campaign_id,
         round_count=len(round_rows),
         cancelled=campaign.cancelled_block is not None,
+        paused=campaign.paused,
+        supplier_delay=campaign.supplier_delay,
         tokens={t.token: (t.pledged, t.refunded, t.disbursed, t.held) for t in totals if t.token in tokens},
         rounds={
             rid: RoundClaim(

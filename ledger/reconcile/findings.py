@@ -14,7 +14,10 @@ queries the database. Severities are fixed per kind (:data:`ledger.reconcile.rep
   status is not ``approved`` (``supplier_not_vetted``), less delivered than ordered once an order is
   paid or deliveries started (``delivered_short``), a unit price above the reference by more than the
   tolerance (``price_above_reference``), funds held with no round open and no movement for longer than
-  allowed (``funds_idle``), the chain not reachable to check the mirror (``chain_unreachable``).
+  allowed (``funds_idle``), the chain not reachable to check the mirror (``chain_unreachable``), a change
+  scheduled on chain and not yet in force that touches the campaign (``pending_change``, one per change:
+  a supplier approval still in its delay, a timelock operation on the ledger not executed or cancelled yet,
+  an admin transfer or admin delay change; see :mod:`ledger.reconcile.pending`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from ledger.reconcile.pending import PendingChange
 from ledger.reconcile.queries import (
     Custody,
     DisbursedRow,
@@ -330,3 +334,34 @@ def idle_findings(
                 )
             )
     return found
+
+
+# ─── pending changes ────────────────────────────────────────────────────────────────────────────────────
+
+#: The event that scheduled each kind of pending change, as its mirror table is named.
+_SCHEDULED_BY = {
+    "supplier_approval": "supplier_approved",
+    "timelock_operation": "timelock_call_scheduled",
+    "admin_transfer": "default_admin_transfer_scheduled",
+    "admin_delay_change": "default_admin_delay_change_scheduled",
+}
+
+
+def pending_findings(changes: Sequence[PendingChange]) -> list[Finding]:
+    """One warning per pending change (those that touch the campaign, passed in), named by its scheduling
+    event: it is not in force yet, so the report cannot show its effect, and someone should know."""
+    return [
+        finding(
+            "pending_change",
+            change.description,
+            [
+                RecordRef(
+                    type=_SCHEDULED_BY[change.kind],
+                    key=change.key,
+                    tx_hash=change.scheduled.tx_hash,
+                    log_index=change.scheduled.log_index,
+                )
+            ],
+        )
+        for change in changes
+    ]

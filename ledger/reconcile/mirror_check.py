@@ -61,6 +61,8 @@ LEDGER_VIEWS_ABI: list[dict[str, Any]] = [
                 ("metadataHash", "bytes32"),
                 ("roundCount", "uint32"),
                 ("cancelled", "bool"),
+                ("paused", "bool"),
+                ("supplierDelay", "uint32"),
                 ("tokens", "address[]"),
             ]
         ),
@@ -124,6 +126,8 @@ class MirrorClaims:
     #: Per token: (pledged, refunded, disbursed, held).
     tokens: Mapping[str, tuple[int, int, int, int]]
     rounds: Mapping[int, RoundClaim] = field(default_factory=dict)
+    paused: bool = False
+    supplier_delay: int = 0
     #: Per token, what all the chain's campaigns hold in the mirror (read from SQL when None).
     ledger_held: Mapping[str, int] | None = None
 
@@ -289,9 +293,11 @@ class MirrorVerifier:
                 f"campaign {claims.campaign_id} does not exist on chain at block {c.block}", campaign_ref
             )
             return
-        _manager, _metadata, round_count, cancelled, chain_tokens = info
+        _manager, _metadata, round_count, cancelled, paused, supplier_delay, chain_tokens = info
         c.equal("campaign.roundCount", round_count, claims.round_count, campaign_ref)
         c.equal("campaign.cancelled", cancelled, claims.cancelled, campaign_ref)
+        c.equal("campaign.paused", paused, claims.paused, campaign_ref)
+        c.equal("campaign.supplierDelay", supplier_delay, claims.supplier_delay, campaign_ref)
         tokens = sorted({*chain_tokens, *claims.tokens})
         for token in tokens:
             ref = RecordRef(type="token", key=token)

@@ -21,6 +21,8 @@ from ledger.db.models import (
     Block,
     CampaignCancelled,
     CampaignCreated,
+    CampaignPaused,
+    CampaignUnpaused,
     ChainEvent,
     Disbursed,
     IndexerCursor,
@@ -53,6 +55,8 @@ class MirrorPosition:
 
     chain_id: int
     contract: str
+    #: The ledger's timelock, when the mirror follows one.
+    timelock: str | None
     genesis_hash: str
     #: Reorganisations undone so far: a change means rows below the cursor may have changed.
     reorgs: int
@@ -86,6 +90,7 @@ def mirror_position(s: Session, chain_id: int | None) -> MirrorPosition:
     return MirrorPosition(
         chain_id=cursor.chain_id,
         contract=cursor.contract,
+        timelock=cursor.timelock,
         genesis_hash=cursor.genesis_hash,
         reorgs=cursor.reorgs,
         block_number=cursor.block_number,
@@ -119,11 +124,13 @@ class CampaignRow:
     manager: str
     beneficiary: str
     metadata_hash: str
+    supplier_delay: int
     block_number: int
     block_timestamp: int
     tx_hash: str
     cancelled_block: int | None
     cancelled_timestamp: int | None
+    paused: bool = False
 
 
 def campaign_row(s: Session, pos: MirrorPosition, campaign_id: int) -> CampaignRow | None:
@@ -132,6 +139,7 @@ def campaign_row(s: Session, pos: MirrorPosition, campaign_id: int) -> CampaignR
             CampaignCreated.manager,
             CampaignCreated.beneficiary,
             CampaignCreated.metadata_hash,
+            CampaignCreated.supplier_delay,
             CampaignCreated.block_number,
             CampaignCreated.block_timestamp,
             CampaignCreated.tx_hash,
@@ -148,12 +156,56 @@ def campaign_row(s: Session, pos: MirrorPosition, campaign_id: int) -> CampaignR
         .order_by(CampaignCancelled.id)
         .limit(1)
     ).first()
+    pause = pause_states(s, chain_id=pos.chain_id, campaign_ids=[campaign_id], upto_block=pos.block_number)
     return CampaignRow(
         campaign_id,
         *created,
         cancelled_block=cancelled[0] if cancelled else None,
         cancelled_timestamp=cancelled[1] if cancelled else None,
+        paused=campaign_id in pause and pause[campaign_id].paused,
     )
+
+
+@dataclass(frozen=True)
+class PauseState:
+    """A campaign's last pause or unpause: it is paused if that was a pause."""
+
+    paused: bool
+    account: str
+    block_number: int
+    block_timestamp: int
+    tx_hash: str
+
+
+def pause_states(
+    s: Session, *, chain_id: int, campaign_ids: Iterable[int], upto_block: int | None = None
+) -> dict[int, PauseState]:
+    """The last pause or unpause of each of ``campaign_ids`` that has one (up to ``upto_block``, if given):
+    the one rule for whether a campaign's disbursements are paused."""
+    ids = list(campaign_ids)
+    if not ids:
+        return {}
+    parts = []
+    for model, paused in ((CampaignPaused, True), (CampaignUnpaused, False)):
+        where = [model.chain_id == chain_id, model.campaign_id.in_(ids)]
+        if upto_block is not None:
+            where.append(model.block_number <= upto_block)
+        parts.append(
+            select(
+                model.campaign_id,
+                model.block_number,
+                model.log_index,
+                literal(paused).label("paused"),
+                model.account,
+                model.block_timestamp,
+                model.tx_hash,
+            ).where(*where)
+        )
+    rows = sorted(s.execute(union_all(*parts)), key=lambda r: (r[1], r[2]))
+    return {
+        int(campaign_id): PauseState(bool(paused), account, block, timestamp, tx)
+        for campaign_id, block, _log, paused, account, timestamp, tx in rows
+    }
 
 
 @dataclass(frozen=True)

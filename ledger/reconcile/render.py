@@ -49,6 +49,8 @@ def report_csv_rows(report: CampaignReport) -> Iterator[dict[str, str]]:
         ("campaign_id", c.campaign_id),
         ("beneficiary", c.beneficiary),
         ("cancelled", c.cancelled),
+        ("paused", c.paused),
+        ("supplier_delay", c.supplier_delay),
         ("as_of_block", report.as_of_block),
         ("as_of_block_hash", report.as_of_block_hash),
         ("pledges", report.pledges),
@@ -287,7 +289,10 @@ def _summary(report: CampaignReport) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("Beneficiary", c.beneficiary + ("  [red](cancelled)[/red]" if c.cancelled else ""))
+    marks = ("  [red](cancelled)[/red]" if c.cancelled else "") + (
+        "  [yellow](disbursements paused)[/yellow]" if c.paused else ""
+    )
+    grid.add_row("Beneficiary", c.beneficiary + marks)
     grid.add_row("Chain", f"{report.chain_id}, ledger {report.contract}")
     grid.add_row("As of block", f"{report.as_of_block} ({report.as_of_block_hash or 'no hash'})")
     grid.add_row(

@@ -60,6 +60,7 @@ FindingKind = Literal[
     "funds_idle",
     "mirror_mismatch",
     "chain_unreachable",
+    "pending_change",
 ]
 #: What each kind of finding means for an auditor: ``error`` — money unaccounted for or records that
 #: contradict the chain; ``warning`` — something to follow up that may still be in progress.
@@ -77,6 +78,7 @@ SEVERITY: dict[str, Severity] = {
     "price_above_reference": "warning",
     "funds_idle": "warning",
     "chain_unreachable": "warning",
+    "pending_change": "warning",
 }
 RoundOutcome = Literal["open", "succeeded", "failed", "cancelled"]
 ChainCheckStatus = Literal["not_checked", "verified", "mismatch", "unreachable"]
@@ -119,6 +121,10 @@ class CampaignInfo(_Model):
     created_tx: str
     cancelled: bool
     cancelled_block: int | None = None
+    #: Whether the guardian (or the admin) has paused the campaign's disbursements.
+    paused: bool = False
+    #: Seconds between a supplier's approval and its taking effect.
+    supplier_delay: int = 0
 
 
 class TokenAmount(_Model):

@@ -16,7 +16,7 @@ from api.main import create_app
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.settings import Settings
-from tests.conftest import POSTGRES_ADMIN_URL, LedgerEnv
+from tests.conftest import DAY, POSTGRES_ADMIN_URL, LedgerEnv
 from tests.indexer.support import busy_life, some_pledges
 
 with warnings.catch_warnings():
@@ -66,13 +66,20 @@ def scratch_database(backend: str, directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
+#: The third campaign's supplier delay: its supplier's approval is still pending when the life ends.
+C3_SUPPLIER_DELAY = 5 * DAY
+
+
 def chain_life(env: LedgerEnv, *, open_pledges: int = 30) -> dict[str, int]:
-    """:func:`busy_life` (every event kind) plus a third campaign whose open round holds ``open_pledges``
-    small pledges from every donor in ETH and USDC: enough rows for several pages."""
+    """:func:`busy_life` (every event kind) plus a third campaign, paused by the guardian, whose open round
+    holds ``open_pledges`` small pledges from every donor in ETH and USDC (enough rows for several pages)
+    and whose supplier approval waits out its delay (a pending change)."""
     ids = busy_life(env)
-    c3 = env.create_campaign(("ETH", "USDC"))
+    c3 = env.create_campaign(("ETH", "USDC"), supplier_delay=C3_SUPPLIER_DELAY)
     r4 = env.open_round(c3, goal_usd=10**9 * 10**8, days=30, aon=False)
     some_pledges(env, c3, r4, open_pledges)
+    env.manager.send(env.f.approveSupplier(c3, env.supplier.address, b"\x0c" * 32))
+    env.guardian.send(env.f.pauseCampaign(c3))
     return {**ids, "c3": c3, "r4": r4}
 
 

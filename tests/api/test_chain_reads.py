@@ -80,9 +80,10 @@ def test_campaigns_show_what_the_contract_holds(indexed: Indexed, client: TestCl
         info = env.f.campaign(campaign_id).call()
         assert body["manager"] == info[0]
         assert body["cancelled"] is info[3]
-        assert [t["token"] for t in body["tokens"]] == list(info[4])
+        assert (body["paused"], body["supplier_delay"]) == (info[4], info[5])
+        assert [t["token"] for t in body["tokens"]] == list(info[6])
         totals = {t["token"]: t for t in body["totals"]}
-        for token in info[4]:
+        for token in info[6]:
             pledged, refunded, disbursed, held, _available = env.f.tokenTotals(campaign_id, token).call()
             got = totals.get(token, {"pledged": "0", "refunded": "0", "disbursed": "0", "held": "0"})
             assert (got["pledged"], got["refunded"], got["disbursed"], got["held"]) == (

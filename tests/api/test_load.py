@@ -60,8 +60,6 @@ HOT_ORDERS = 3
 # ─── the API in a child process ────────────────────────────────────────────────────────────────────────
 
 
-
-
 # ─── the chain side: a pledger and the indexer following the head ──────────────────────────────────────
 
 

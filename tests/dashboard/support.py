@@ -45,3 +45,15 @@ def pledge_in_new_round(env: LedgerEnv, url: str, reference: Reference, dollars:
         index(env, engine)
     finally:
         engine.dispose()
+
+
+def pause_and_schedule_an_admin_transfer(env: LedgerEnv, url: str, reference: Reference) -> None:
+    """The guardian pauses the campaign and the admin schedules the admin role's transfer (pending for every
+    campaign until accepted); indexed into ``url``."""
+    env.guardian.send(env.f.pauseCampaign(reference.campaign_id))
+    env.admin.send(env.f.beginDefaultAdminTransfer(env.outsider.address))
+    engine = make_engine(url)
+    try:
+        index(env, engine)
+    finally:
+        engine.dispose()

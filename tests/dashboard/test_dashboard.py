@@ -20,7 +20,13 @@ from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
 from tests.conftest import LedgerEnv
-from tests.dashboard.support import AUDITED_HASH, NAMED_TOKENS, campaign_with_refunds, pledge_in_new_round
+from tests.dashboard.support import (
+    AUDITED_HASH,
+    NAMED_TOKENS,
+    campaign_with_refunds,
+    pause_and_schedule_an_admin_transfer,
+    pledge_in_new_round,
+)
 from tests.indexer.support import rpc_url
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
@@ -130,6 +136,8 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             expect(page.locator("#findings")).to_contain_text("verified")
             expect(page.locator("#indexer")).to_contain_text("up to date")
             expect(page.locator("#attestations li")).to_contain_text("0x" + AUDITED_HASH.hex())
+            expect(page.locator("#pending .clean")).to_contain_text("Nothing pending")
+            expect(card.locator(".paused")).to_have_count(0)
 
             # The fund flow: donors through rounds, the supplier and the delivery to the 15 member states.
             flow = page.locator("#flow svg")
@@ -169,6 +177,21 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             expect(page.locator("#total-raised")).to_have_text(usd(raised), timeout=20_000)
             expect(labels.filter(has_text="Round 3 (open)")).to_have_count(1)
             expect(rows).to_have_count(len(view["pledges"]) + 1)
+
+            # A pending change (the admin role's transfer, scheduled, touching every campaign) shows with when
+            # it can be accepted, and the paused campaign is marked, without a reload.
+            pause_and_schedule_an_admin_transfer(env, url, reference)
+            [change] = httpx.get(f"{api}/campaigns/{campaign}/pending-changes").json()["data"]
+            pending = page.locator("#pending .pending")
+            expect(pending).to_have_count(1, timeout=20_000)
+            expect(pending).to_contain_text(change["description"])
+            when = change["effective_at"][:10] + " " + change["effective_at"][11:16] + " UTC"
+            expect(pending.locator(".when")).to_have_text(f"Ready from {when}")
+            expect(pending).to_contain_text("Touches every campaign")
+            expect(card.locator(".paused")).to_have_text("paused")
+            expect(page.locator("#campaign-title .paused")).to_have_text("disbursements paused")
+            expect(page.locator("#findings")).to_contain_text("pending_change")
+            page.locator("#pending").screenshot(path=str(ARTIFACTS / "dashboard-pending.png"))
 
             # A phone's width: nothing but the flow's own scroller is wider than the screen.
             page.set_viewport_size({"width": 390, "height": 844})

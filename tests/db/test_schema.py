@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Insert, column, delete, insert, select, table, text
 
+from ledger.compiler import Build
 from ledger.db.engine import database_url, make_engine
 from ledger.db.migrate import current_revision, head_revision, upgrade
-from ledger.db.models import Base, Pledged
+from ledger.db.models import (
+    EVENT_TABLES,
+    MIRROR_TABLES,
+    TIMELOCK_EVENT_TABLES,
+    Base,
+    CampaignCancelled,
+    CampaignCreated,
+    ChainEvent,
+    Pledged,
+    RoundClosed,
+    SupplierApproved,
+    SupplierRevoked,
+)
 from ledger.db.types import uint_sum
 from ledger.errors import DatabaseError
+from ledger.governance.timelock import TIMELOCK_CONTRACT
+from ledger.indexer.decode import snake_case
 
 UINT256 = st.integers(min_value=0, max_value=2**256 - 1)
 
@@ -71,3 +88,91 @@ def test_unusable_database_urls_get_a_clear_message(url: str, message: str) -> N
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
     assert database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     assert database_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+
+
+# ─── every event has its table ──────────────────────────────────────────────────────────────────────
+
+
+def _columns_of(model: type[ChainEvent], entry: dict[str, Any]) -> set[str]:
+    return {model.renamed.get(snake_case(p["name"]), snake_case(p["name"])) for p in entry["inputs"]}
+
+
+def test_every_ledger_event_has_its_table_with_a_column_per_parameter(build: Build) -> None:
+    events = [e for e in build["PledgeLedger"].abi if e["type"] == "event"]
+    assert {e["name"] for e in events} == set(EVENT_TABLES)
+    for entry in events:
+        model = EVENT_TABLES[entry["name"]]
+        assert _columns_of(model, entry) <= set(model.__table__.columns.keys()), entry["name"]
+
+
+def test_the_timelocks_operations_have_their_tables_and_its_roles_do_not(build: Build) -> None:
+    events = {e["name"]: e for e in build[TIMELOCK_CONTRACT].abi if e["type"] == "event"}
+    assert set(TIMELOCK_EVENT_TABLES) == {
+        "CallScheduled",
+        "CallExecuted",
+        "CallSalt",
+        "Cancelled",
+        "MinDelayChange",
+    }
+    for name, model in TIMELOCK_EVENT_TABLES.items():
+        assert _columns_of(model, events[name]) <= set(model.__table__.columns.keys()), name
+    assert set(MIRROR_TABLES) == {
+        m.__tablename__ for m in (*EVENT_TABLES.values(), *TIMELOCK_EVENT_TABLES.values())
+    }
+
+
+# ─── rows of a version 1 ledger ────────────────────────────────────────────────────────────────────────
+
+
+def _v1_row(name: str, log_index: int, **values: object) -> Insert:
+    """A row as a v1 mirror held it (the columns of migration 0004 only)."""
+    meta = {
+        "chain_id": 1, "contract": "0x" + "11" * 20, "block_number": 7, "block_hash": "0x" + "22" * 32,
+        "block_timestamp": 1_700_000_000, "tx_hash": "0x" + "33" * 32, "tx_index": 0, "log_index": log_index,
+    }  # fmt: skip
+    row = {**meta, **values}
+    return table(name, *(column(c) for c in row)).insert().values(row)
+
+
+def test_rows_of_a_v1_ledger_get_what_v1_meant(database_url: str) -> None:
+    """Migration 0005 on a mirror of a v1 ledger: no supplier delay, approvals effective at their block, and
+    who cancelled, closed or revoked unknown (NULL)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:  # back to 0004, as a v1 mirror was
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+        upgrade(engine, "0004")
+        address, digest = "0x" + "44" * 20, "0x" + "55" * 32
+        rows = [
+            _v1_row(
+                "campaign_created",
+                0,
+                campaign_id=1,
+                manager=address,
+                beneficiary="WAHO",
+                metadata_hash=digest,
+            ),
+            _v1_row("supplier_approved", 1, campaign_id=1, supplier=address, record_hash=digest),
+            _v1_row("supplier_revoked", 2, campaign_id=1, supplier=address),
+            _v1_row("round_closed", 3, campaign_id=1, round_id=1, outcome=2, raised_usd=5),
+            _v1_row("campaign_cancelled", 4, campaign_id=1, cancelled_round_id=0),
+        ]
+        with engine.begin() as conn:
+            for statement in rows:
+                conn.execute(statement)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(select(CampaignCreated.supplier_delay)).scalar_one() == 0
+            assert conn.execute(select(SupplierApproved.effective_at)).scalar_one() == 1_700_000_000
+            assert conn.execute(select(SupplierRevoked.account)).scalar_one() is None
+            assert conn.execute(select(RoundClosed.caller)).scalar_one() is None
+            assert conn.execute(select(CampaignCancelled.account)).scalar_one() is None
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
+        assert diff == []
+    finally:
+        engine.dispose()

@@ -4,9 +4,11 @@ mirror with the chain through an independent path (web3.py's own log decoding an
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, select
+from web3 import Web3
 from web3.contract import Contract
 
 from ledger.db.models import EVENT_TABLES, ChainEvent, Disbursed, Pledged, Refunded, TokenAccepted
@@ -26,7 +28,7 @@ def rpc_url(env: LedgerEnv) -> str:
 
 
 def ledger_source(env: LedgerEnv) -> LedgerSource:
-    return LedgerSource(env.ledger.address, env.deployment.block_number, env.build["PledgeLedger"].abi)
+    return LedgerSource.from_deployment(env.deployment, env.build)
 
 
 def run_indexer(
@@ -48,14 +50,26 @@ def _plain(value: Any) -> Any:
 
 def chain_events(env: LedgerEnv, from_block: int | None = None) -> list[tuple[str, dict[str, Any]]]:
     """Every ledger event on the canonical chain, decoded by web3.py (not by the indexer's decoder)."""
-    ledger: Contract = env.ledger
-    by_topic = {e.topic: e for e in ledger.all_events()}
     start = env.deployment.block_number if from_block is None else from_block
-    logs = env.w3.eth.get_logs({"address": ledger.address, "fromBlock": start, "toBlock": "latest"})
+    return contract_events(env.w3, env.ledger, start)
+
+
+def contract_events(
+    w3: Web3, contract: Contract, start: int, tables: Mapping[str, type[ChainEvent]] = EVENT_TABLES
+) -> list[tuple[str, dict[str, Any]]]:
+    """The events of ``contract`` that have a table in ``tables`` from block ``start`` on, decoded by
+    web3.py, with the fields named as the mirror's columns."""
+    by_topic = {e.topic: e for e in contract.all_events()}
+    logs = w3.eth.get_logs({"address": contract.address, "fromBlock": start, "toBlock": "latest"})
     events = []
     for entry in logs:
         decoded = by_topic[entry["topics"][0].to_0x_hex()].process_log(entry)
-        fields = {snake_case(k): _plain(v) for k, v in decoded["args"].items()}
+        model = tables.get(decoded["event"])
+        if model is None:
+            continue
+        fields = {
+            model.renamed.get(snake_case(k), snake_case(k)): _plain(v) for k, v in decoded["args"].items()
+        }
         fields.update(
             block_number=entry["blockNumber"],
             block_hash=entry["blockHash"].to_0x_hex(),
@@ -66,11 +80,14 @@ def chain_events(env: LedgerEnv, from_block: int | None = None) -> list[tuple[st
     return events
 
 
-def mirror_events(engine: Engine, chain_id: int) -> list[tuple[str, dict[str, Any]]]:
-    """Every mirrored event of ``chain_id``, in chain order, with the same fields as :func:`chain_events`."""
+def mirror_events(
+    engine: Engine, chain_id: int, tables: Mapping[str, type[ChainEvent]] = EVENT_TABLES
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every mirrored event of ``chain_id`` in ``tables`` (default: the ledger's), in chain order, with the
+    same fields as :func:`chain_events`."""
     events = []
     with engine.connect() as conn:
-        for name, model in EVENT_TABLES.items():
+        for name, model in tables.items():
             columns = [c.name for c in model.__table__.columns if c.name not in _ROW_ONLY]
             for row in conn.execute(select(model.__table__).where(model.chain_id == chain_id)):
                 events.append((name, {c: getattr(row, c) for c in columns}))
@@ -150,8 +167,9 @@ def _assert_totals(env: LedgerEnv, engine: Engine, chain_id: int) -> None:
 def busy_life(env: LedgerEnv) -> dict[str, int]:
     """A campaign life touching every event kind: pledges in every token, a failed all-or-nothing round
     refunded by claim and by push, a succeeded round paying a supplier, a revoked supplier, a new manager,
-    an attestation, the auditor's role revoked and granted again, and a second campaign cancelled with a
-    round open. Returns ids by name."""
+    an attestation, the auditor's role revoked and granted again, the campaign paused and resumed by the
+    guardian, an admin transfer and an admin delay change scheduled and cancelled (nothing is left pending),
+    and a second campaign cancelled with a round open. Returns ids by name."""
     d = env.donors
     c1 = env.create_campaign()
     r1 = env.open_round(c1, goal_usd=1_000_000 * USD, days=2, aon=True)
@@ -182,6 +200,12 @@ def busy_life(env: LedgerEnv) -> dict[str, int]:
     auditor_role = env.f.AUDITOR_ROLE().call()
     env.admin.send(env.f.revokeRole(auditor_role, env.auditor.address))
     env.admin.send(env.f.grantRole(auditor_role, env.auditor.address))
+    env.guardian.send(env.f.pauseCampaign(c1))
+    env.guardian.send(env.f.unpauseCampaign(c1))
+    env.admin.send(env.f.beginDefaultAdminTransfer(env.outsider.address))
+    env.admin.send(env.f.cancelDefaultAdminTransfer())
+    env.admin.send(env.f.changeDefaultAdminDelay(2 * DAY))
+    env.admin.send(env.f.rollbackDefaultAdminDelay())
     c2 = env.create_campaign(("ETH", "USDC"))
     r3 = env.open_round(c2, goal_usd=10_000 * USD, days=5, aon=False)
     env.pledge(d[2], c2, r3, "USDC", 40 * 10**6)

@@ -40,6 +40,7 @@ def mirror_campaign(engine: Engine, campaign_id: int = 1, tokens: tuple[str, ...
                     "manager": WALLET,
                     "beneficiary": "WAHO",
                     "metadata_hash": "0x" + "22" * 32,
+                    "supplier_delay": 0,
                 }
             ],
         )

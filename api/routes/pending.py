@@ -1,0 +1,119 @@
+"""Pending changes: supplier approvals still in their delay, timelock operations on the ledger not executed
+or cancelled yet (decoded), admin transfers and admin delay changes, as of the mirror's block."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.orm import Session
+
+from api.chain import campaign_row
+from api.deps import ChainIdDep, SessionDep
+from api.errors import NOT_FOUND
+from api.params import CampaignIdPath
+from api.schemas.pending import (
+    CallArgumentPublic,
+    PendingCallPublic,
+    PendingChangePublic,
+    PendingChangesPublic,
+    PendingOperationPublic,
+)
+from ledger.db.models import IndexerCursor
+from ledger.reconcile.pending import (
+    PendingCall,
+    PendingChange,
+    PendingOperation,
+    block_time,
+    pending_changes,
+    utc_datetime,
+)
+from ledger.reconcile.queries import mirror_position
+
+router = APIRouter(tags=["pending changes"])
+
+
+def _call(call: PendingCall) -> PendingCallPublic:
+    function = call.function
+    return PendingCallPublic(
+        index=call.index,
+        target=call.target,
+        target_name=call.target_name,
+        value=call.value,
+        data=call.data,
+        function=function.name if function else None,
+        signature=function.signature if function else None,
+        arguments=[
+            CallArgumentPublic(name=a.name, type=a.type, value=a.value)
+            for a in (function.arguments if function else ())
+        ],
+        campaign_id=call.campaign_id,
+        text=call.text(),
+    )
+
+
+def _operation(operation: PendingOperation | None) -> PendingOperationPublic | None:
+    if operation is None:
+        return None
+    return PendingOperationPublic(
+        operation_id=operation.operation_id,
+        predecessor=operation.predecessor,
+        salt=operation.salt,
+        delay=operation.delay,
+        calls=[_call(c) for c in operation.calls],
+    )
+
+
+def change_public(change: PendingChange) -> PendingChangePublic:
+    return PendingChangePublic(
+        kind=change.kind,
+        description=change.description,
+        campaign_ids=list(change.campaign_ids),
+        all_campaigns=change.all_campaigns,
+        effective_at=utc_datetime(change.effective_at),
+        effective_at_unix=change.effective_at,
+        ready=change.ready,
+        scheduled_block=change.scheduled.block_number,
+        scheduled_at=utc_datetime(change.scheduled.block_timestamp),
+        tx_hash=change.scheduled.tx_hash,
+        log_index=change.scheduled.log_index,
+        supplier=change.supplier,
+        record_hash=change.record_hash,
+        new_admin=change.new_admin,
+        new_delay=change.new_delay,
+        operation=_operation(change.operation),
+    )
+
+
+def _pending(session: Session, chain_id: int | None, campaign_id: int | None) -> PendingChangesPublic:
+    if chain_id is None or session.get(IndexerCursor, chain_id) is None:
+        return PendingChangesPublic(chain_id=chain_id, as_of_block=None, as_of_time=None, data=[])
+    pos = mirror_position(session, chain_id)
+    changes = pending_changes(session, pos, campaign_id=campaign_id)
+    return PendingChangesPublic(
+        chain_id=chain_id,
+        as_of_block=pos.block_number,
+        as_of_time=utc_datetime(block_time(session, pos)),
+        data=[change_public(c) for c in changes],
+    )
+
+
+@router.get(
+    "/pending-changes",
+    response_model=PendingChangesPublic,
+    summary="Changes scheduled on chain and not yet in force: approvals in their delay, timelock operations",
+)
+def list_pending_changes(session: SessionDep, chain_id: ChainIdDep) -> PendingChangesPublic:
+    return _pending(session, chain_id, None)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/pending-changes",
+    response_model=PendingChangesPublic,
+    responses=NOT_FOUND,
+    summary="The pending changes that touch a campaign, those touching every campaign included",
+)
+def list_campaign_pending_changes(
+    session: SessionDep, chain_id: ChainIdDep, campaign_id: CampaignIdPath
+) -> PendingChangesPublic:
+    if chain_id is None or campaign_row(session, chain_id=chain_id, campaign_id=campaign_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no campaign {campaign_id} on this chain")
+    return _pending(session, chain_id, campaign_id)
