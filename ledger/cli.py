@@ -153,8 +153,8 @@ def _deploy(
     if options.admin is None:
         if not local:
             raise LedgerError(
-                f"chain {chain_id} is not a local chain: pass --admin (a TimelockController whose proposer "
-                "is your board's Safe) and --guardian (a Safe)"
+                f"chain {chain_id} is not a local chain: deploy with `pledgeledger deploy --admin ADDRESS "
+                "--guardian ADDRESS` (a TimelockController whose proposer is your board's Safe, and a Safe)"
             )
         with console.status(f"Deploying the ledger with a timelock and Safes to chain {chain_id}…"):
             return deploy_local(w3, deployer, build, dev_accounts(10, get_settings().dev_mnemonic))
@@ -339,7 +339,7 @@ def up(
             poll_interval=min(settings.poll_interval, 0.25),
             target_logs=settings.index_batch_logs,
         )
-        source = LedgerSource(deployment.ledger, deployment.block_number, build["PledgeLedger"].abi)
+        source = LedgerSource.from_deployment(deployment, build)
         api_settings = settings.model_copy(update={"database_url": db_url, "rpc_url": url})
         try:
             with (
@@ -489,7 +489,7 @@ def index(
                     f"the deployment file for chain {chain_id} was written for an earlier chain (its genesis "
                     "differs from the node's): the node was restarted; run `pledgeledger deploy` first"
                 )
-            source = LedgerSource(deployment.ledger, deployment.block_number, _compile()["PledgeLedger"].abi)
+            source = LedgerSource.from_deployment(deployment, _compile())
             progress = RichProgress(console)
             try:
                 cursor = Indexer(rpc, engine, source, config, observer=progress).run(once=once, reset=reset)

@@ -267,7 +267,7 @@ def close_round(chain: BenchChain) -> dict[str, int]:
     w3.provider.make_request("evm_increaseTime", [end - now + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     manager.send(ledger.functions.closeRound(CAMPAIGN_ID, ROUND_ID))
-    tokens = ledger.functions.campaign(CAMPAIGN_ID).call()[4]
+    tokens = ledger.functions.campaign(CAMPAIGN_ID).call()[-1]  # CampaignInfo.tokens, its last field
     return {t: int(ledger.functions.tokenTotals(CAMPAIGN_ID, t).call()[3]) for t in tokens}
 
 
@@ -389,8 +389,6 @@ def write_records(engine: Engine, plan: Plan) -> dict[str, int]:
 
 
 # ─── the API in a child process ────────────────────────────────────────────────────────────────────
-
-
 
 
 # ─── measuring ─────────────────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,6 @@
 """The demo's actors on a local chain: development accounts that sign real transactions to the ledger and
-the mock tokens and feeds of the deployment, and the local chain's clock."""
+the mock tokens and feeds of the deployment, the board and guardian Safes and the timelock that govern the
+ledger (:mod:`ledger.governance.local`), and the local chain's clock."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from ledger.chain import ErrorDecoder, Transactor, dev_accounts
@@ -15,6 +17,8 @@ from ledger.compiler import Build
 from ledger.demo.data import ACCOUNT_INDEX, DAY
 from ledger.deploy import Deployment
 from ledger.errors import LedgerError
+from ledger.governance.local import LocalGovernance
+from ledger.governance.timelock import Call
 
 ETH = "0x" + "00" * 20
 #: Contract of each mock token, to read and mint it.
@@ -28,11 +32,13 @@ _TOKEN_CONTRACTS = {
 
 @dataclass
 class DemoChain:
-    """Signers for each role and the deployment's contracts."""
+    """Signers for each role, the governance acting as the ledger's admin and guardian, and the deployment's
+    contracts."""
 
     w3: Web3
     ledger: Contract
     actors: dict[str, Transactor]
+    governance: LocalGovernance
     tokens: dict[str, Contract]
     feeds: dict[str, Contract]
     decimals: dict[str, int]
@@ -41,9 +47,15 @@ class DemoChain:
     def connect(cls, w3: Web3, deployment: Deployment, build: Build, mnemonic: str) -> DemoChain:
         if "ETH" not in deployment.tokens:
             raise LedgerError("the demo needs the local test tokens and feeds: deploy to a local chain")
+        if deployment.governance is None:
+            raise LedgerError(
+                "the demo acts through the local timelock and Safes: this chain's ledger was deployed with "
+                f"--admin {deployment.admin}; deploy it again without --admin"
+            )
         decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
-        accounts = dev_accounts(max(ACCOUNT_INDEX.values()) + 1, mnemonic)
+        accounts = dev_accounts(10, mnemonic)
         actors = {name: Transactor(w3, accounts[i], decoder) for name, i in ACCOUNT_INDEX.items()}
+        governance = LocalGovernance(w3, build, deployment.governance, accounts, actors["admin"])
         address = Web3.to_checksum_address
         ledger = w3.eth.contract(address=address(deployment.ledger), abi=build["PledgeLedger"].abi)
         feed_abi = build["MockAggregator"].abi
@@ -56,7 +68,7 @@ class DemoChain:
             if s in _TOKEN_CONTRACTS
         }
         decimals = {s: t.decimals for s, t in deployment.tokens.items()}
-        return cls(w3, ledger, actors, tokens, feeds, decimals)
+        return cls(w3, ledger, actors, governance, tokens, feeds, decimals)
 
     @property
     def f(self) -> Any:
@@ -75,7 +87,20 @@ class DemoChain:
         return self.actors[actor].send(call, value=value)
 
     def event(self, receipt: TxReceipt, name: str) -> Any:
-        return getattr(self.ledger.events, name)().process_receipt(receipt)[0]["args"]
+        """The first ``name`` event the ledger emitted in ``receipt`` (other contracts' logs ignored)."""
+        found = getattr(self.ledger.events, name)().process_receipt(receipt, errors=DISCARD)
+        if not found:
+            raise LedgerError(f"transaction {receipt['transactionHash'].to_0x_hex()} emitted no {name}")
+        return found[0]["args"]
+
+    def call(self, function: str, *args: Any) -> Call:
+        """A call to the ledger, for the timelock to make."""
+        return Call(self.ledger.address, bytes.fromhex(self.ledger.encode_abi(function, list(args))[2:]))
+
+    def as_admin(self, calls: list[Call]) -> TxReceipt:
+        """The board Safe schedules ``calls`` on the timelock, the chain's clock passes its delay, and the
+        batch runs: the ledger's admin acting, slowly and visibly."""
+        return self.governance.run(calls, self.advance)
 
     def now(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
@@ -105,14 +130,15 @@ class DemoChain:
             donor, self.f.pledgeToken(campaign_id, round_id, self.tokens[symbol].address, amount)
         )
 
-    def accept_tokens(self, campaign_id: int, symbols: tuple[str, ...]) -> None:
-        for symbol in symbols:
-            call = self.f.acceptToken(
-                campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY
-            )
-            self.send("admin", call)
+    def accept_token_calls(self, campaign_id: int, symbols: tuple[str, ...]) -> list[Call]:
+        return [
+            self.call("acceptToken", campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
+            for symbol in symbols
+        ]
 
-    def grant_auditor(self) -> None:
+    def grant_auditor_calls(self) -> list[Call]:
+        """The role grant the auditor still needs (none once granted)."""
         role = self.f.AUDITOR_ROLE().call()
-        if not self.f.hasRole(role, self.address("auditor")).call():
-            self.send("admin", self.f.grantRole(role, self.address("auditor")))
+        if self.f.hasRole(role, self.address("auditor")).call():
+            return []
+        return [self.call("grantRole", role, self.address("auditor"))]

@@ -11,7 +11,9 @@ DAY = 86_400
 BENEFICIARY = "West African Health Organization (WAHO)"
 ORGANISATION = "Finance Center for South-South Cooperation (FCSSC)"
 DONORS = ("Taiyi Group", "Huobi Charity", "Jubi Group")
-#: Development accounts (BIP-44 index) of each actor on a local chain.
+#: Development accounts (BIP-44 index) of each actor on a local chain. The ledger's admin is the local
+#: timelock, proposed by the board Safe (accounts 0, 8 and 9: ledger.governance.local); account 0 also pays
+#: for the Safe transactions and keeps the mock feeds fresh.
 ACCOUNT_INDEX = {
     "admin": 0,
     "manager": 1,
@@ -21,6 +23,9 @@ ACCOUNT_INDEX = {
     "Jubi Group": 5,
     "supplier": 7,
 }
+
+#: Seconds between a supplier's approval and its first payment: the guardian's time to revoke it.
+SUPPLIER_DELAY = 2 * DAY
 
 ROUND_DAYS = 14
 #: The successful round: goal, and each donor's pledge (symbol, whole tokens) with the day it comes in.

@@ -15,6 +15,7 @@ from rich.console import Console
 from ledger.demo import data
 from ledger.demo.api_client import ApiClient, DemoApiError
 from ledger.demo.chain import DemoChain
+from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
 from ledger.records.service import order_ref
 
 SUCCEEDED, FAILED = 2, 3
@@ -69,6 +70,7 @@ class ReferenceCampaign:
         self.chain_id = chain_id
         self.steps = Steps(console)
         self.campaign_id = 0
+        self.supplier_effective_at = 0
 
     def play(self) -> DemoResult:
         self._create_campaign()
@@ -92,13 +94,32 @@ class ReferenceCampaign:
             metadata = json.dumps(
                 {"beneficiary": data.BENEFICIARY, "organisation": data.ORGANISATION}
             ).encode()
-            receipt = c.send(
-                "admin", c.f.createCampaign(c.address("manager"), "WAHO", hashlib.sha256(metadata).digest())
+            # The timelock runs the whole batch at once, so the new campaign's id is the next one.
+            campaign_id = int(c.f.campaignCount().call()) + 1
+            create = c.call(
+                "createCampaign",
+                c.address("manager"),
+                "WAHO",
+                hashlib.sha256(metadata).digest(),
+                data.SUPPLIER_DELAY,
             )
+            calls = [
+                create,
+                *c.accept_token_calls(campaign_id, tuple(data.TOKEN_NAMES)),
+                *c.grant_auditor_calls(),
+            ]
+            receipt = c.as_admin(calls)
             self.campaign_id = int(c.event(receipt, "CampaignCreated")["campaignId"])
-            c.accept_tokens(self.campaign_id, tuple(data.TOKEN_NAMES))
-            c.grant_auditor()
-            notes.append(f"campaign {self.campaign_id}, accepting ETH, USDC (6 decimals), DAI (18 decimals)")
+            if self.campaign_id != campaign_id:
+                raise DemoApiError(
+                    f"campaign {self.campaign_id} was created, not {campaign_id}: run the demo again"
+                )
+            delay_days = c.governance.timelock.min_delay() // data.DAY
+            notes.append(
+                f"campaign {self.campaign_id}, accepting ETH, USDC (6 decimals), DAI (18 decimals); "
+                f"scheduled by the board Safe ({BOARD_THRESHOLD} of {len(BOARD_OWNERS)} signatures), "
+                f"run by the timelock {delay_days} days later"
+            )
 
     def _name_tokens(self) -> None:
         """Record each token's symbol once (a second run finds them), so the dashboard says USDC, not 0x…."""
@@ -133,10 +154,10 @@ class ReferenceCampaign:
             notes.append(f"{donor} {whole:,} {symbol}")
         return donors
 
-    def _close(self, round_id: int, end: int, expected: int) -> int:
+    def _close(self, round_id: int, end: int, expected: int, closer: str = "manager") -> int:
         c = self.chain
         c.advance_to(end + 60)
-        receipt = c.send("manager", c.f.closeRound(self.campaign_id, round_id))
+        receipt = c.send(closer, c.f.closeRound(self.campaign_id, round_id))
         closed = c.event(receipt, "RoundClosed")
         if int(closed["outcome"]) != expected:
             raise DemoApiError(f"round {round_id} closed with outcome {closed['outcome']}, not {expected}")
@@ -155,6 +176,7 @@ class ReferenceCampaign:
 
     def _pay(self, order: dict[str, Any], supplier: dict[str, Any]) -> None:
         c = self.chain
+        c.advance_to(self.supplier_effective_at)
         with self.steps.step("The manager pays the supplier on chain against the order and invoice") as notes:
             invoice_hash = bytes.fromhex(sha256_hex(data.invoice_pdf(self.campaign_id)))
             ref = bytes.fromhex(order_ref(order["reference"])[2:])
@@ -185,8 +207,9 @@ class ReferenceCampaign:
         with self.steps.step(title) as notes:
             opened, start, end = self._open_round(data.FAILED_GOAL_USD)
             donors = self._take_pledges(opened, start, data.FAILED_PLEDGES, notes)
-            raised = self._close(opened, end, FAILED)
-            notes.append(f"Failed at {raised:,} USD")
+            closer = data.FAILED_PLEDGES[-1][0]
+            raised = self._close(opened, end, FAILED, closer)
+            notes.append(f"Failed at {raised:,} USD; closed by {closer}, as anyone may after the end")
             for symbol, addresses in donors.items():
                 c.send(
                     "manager", c.f.pushRefunds(self.campaign_id, opened, c.token_address(symbol), addresses)
@@ -215,8 +238,15 @@ class ReferenceCampaign:
                 raise DemoApiError(
                     f"supplier {supplier['id']} with wallet {wallet} is {supplier['vetting_status']}"
                 )
-            c.send("manager", c.f.approveSupplier(self.campaign_id, wallet, supplier_record_hash(supplier)))
-            notes.append(f"record {supplier['id']}, wallet {wallet} approved on chain")
+            receipt = c.send(
+                "manager", c.f.approveSupplier(self.campaign_id, wallet, supplier_record_hash(supplier))
+            )
+            effective_at = int(c.event(receipt, "SupplierApproved")["effectiveAt"])
+            notes.append(
+                f"record {supplier['id']}, wallet {wallet} approved on chain, payable after "
+                f"{data.SUPPLIER_DELAY // data.DAY} days (the guardian can revoke it until then)"
+            )
+        self.supplier_effective_at = effective_at
         return supplier
 
     def _purchase_order(self, supplier: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from ledger.chain import dev_accounts
 from ledger.compiler import Build
 from ledger.db.engine import make_engine
-from ledger.demo.data import MASKS, MEMBER_STATES
+from ledger.demo.data import ACCOUNT_INDEX, FAILED_PLEDGES, MASKS, MEMBER_STATES, SUPPLIER_DELAY
 from ledger.node import LocalNode, start_node
 from ledger.reconcile import MirrorVerifier, reconcile_campaign
 from tests.conftest import _empty_postgres
@@ -49,6 +50,20 @@ def assert_reference_campaign(
         assert mirrored == chain_totals(rpc_url, ledger, build, campaign, token), token
 
 
+def assert_governed_as_in_production(base: str, campaign_id: int) -> None:
+    """The ledger's admin is the timelock, the campaign was created through it with the demo's supplier delay,
+    a donor closed the failed round, and nothing is left pending once the demo is over."""
+    (status,) = httpx.get(f"{base}/api/v1/status", timeout=30).json()["data"]
+    assert status["timelock"], "the ledger is governed by a timelock"
+    campaign = httpx.get(f"{base}/api/v1/campaigns/{campaign_id}", timeout=30).json()
+    assert campaign["supplier_delay"] == SUPPLIER_DELAY and campaign["paused"] is False
+    rounds = httpx.get(f"{base}/api/v1/campaigns/{campaign_id}/rounds", timeout=30).json()["data"]
+    closer = dev_accounts(ACCOUNT_INDEX[FAILED_PLEDGES[-1][0]] + 1)[-1].address
+    assert [r["closed_by"] for r in rounds] == [dev_accounts(2)[1].address, closer]
+    pending = httpx.get(f"{base}/api/v1/campaigns/{campaign_id}/pending-changes", timeout=30).json()
+    assert pending["data"] == []
+
+
 def test_up_demo_on_a_fresh_anvil_and_sqlite_then_ctrl_c(
     tmp_path: Path, build: Build, up_processes: list[UpProcess]
 ) -> None:
@@ -62,6 +77,7 @@ def test_up_demo_on_a_fresh_anvil_and_sqlite_then_ctrl_c(
     attestations = httpx.get(f"{base}/api/v1/attestations", timeout=30).json()["data"]
     assert len(attestations) == 1 and int(attestations[0]["campaign_id"]) == up.campaign_id
     assert up.started, "up started its own Anvil"
+    assert_governed_as_in_production(base, up.campaign_id)
 
     up.process.send_signal(2)  # Ctrl-C
     assert up.wait(60) == 130, up.output

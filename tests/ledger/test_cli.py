@@ -11,6 +11,7 @@ from pathlib import Path
 
 from web3 import Web3
 
+from ledger.compiler import Build
 from ledger.node import LocalNode, free_port, rpc_ready
 
 CLI = [sys.executable, "-c", "from ledger.cli import main; main()"]
@@ -32,6 +33,71 @@ def test_deploy_to_an_existing_node_writes_the_deployment_file(anvil: LocalNode,
     assert deployment["genesis_hash"] == w3.to_hex(w3.eth.get_block(0)["hash"])
     assert set(deployment["tokens"]) == {"ETH", "USDC", "DAI", "USDT", "FEE"}
     assert deployment["ledger"] in result.stdout
+
+
+def test_deploy_on_a_local_chain_puts_the_ledger_behind_a_timelock_and_safes(
+    anvil: LocalNode, build: Build, tmp_path: Path
+) -> None:
+    result = _run("deploy", "--rpc-url", anvil.rpc_url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    deployment = json.loads((tmp_path / "deployments" / "31337.json").read_text())
+    w3 = Web3(Web3.HTTPProvider(anvil.rpc_url))
+    ledger = w3.eth.contract(address=deployment["ledger"], abi=build["PledgeLedger"].abi)
+    governance = deployment["governance"]
+    assert deployment["admin"] == deployment["timelock"] == governance["timelock"]
+    assert ledger.functions.defaultAdmin().call() == governance["timelock"]
+    guardian_role = ledger.functions.GUARDIAN_ROLE().call()
+    assert ledger.functions.hasRole(guardian_role, governance["guardian_safe"]).call()
+    assert deployment["guardian"] == governance["guardian_safe"]
+    timelock = w3.eth.contract(address=governance["timelock"], abi=build["TimelockController"].abi)
+    proposer = timelock.functions.PROPOSER_ROLE().call()
+    assert timelock.functions.hasRole(proposer, governance["board_safe"]).call()
+    assert ledger.functions.MIN_SUPPLIER_DELAY().call() == 0
+    assert "(timelock)" in result.stdout
+
+
+def test_deploy_with_an_admin_and_a_guardian_given(anvil: LocalNode, build: Build, tmp_path: Path) -> None:
+    admin, guardian = "0x" + "ab" * 20, "0x" + "cd" * 20
+    result = _run(
+        "deploy", "--rpc-url", anvil.rpc_url, "--admin", admin, "--guardian", guardian, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    deployment = json.loads((tmp_path / "deployments" / "31337.json").read_text())
+    w3 = Web3(Web3.HTTPProvider(anvil.rpc_url))
+    ledger = w3.eth.contract(address=deployment["ledger"], abi=build["PledgeLedger"].abi)
+    assert ledger.functions.defaultAdmin().call() == Web3.to_checksum_address(admin)
+    assert deployment["timelock"] is None and deployment["governance"] is None
+
+
+def test_deploy_refuses_an_admin_without_a_guardian_or_not_an_address(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    result = _run("deploy", "--rpc-url", anvil.rpc_url, "--admin", "0x" + "ab" * 20, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "--admin needs --guardian" in result.stderr
+    result = _run(
+        "deploy", "--rpc-url", anvil.rpc_url, "--admin", "fcssc", "--guardian", "0x" + "cd" * 20, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "--admin 'fcssc' is not an address" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "deployments").exists()
+
+
+def test_a_deployment_file_of_the_v1_ledger_is_not_reused(anvil: LocalNode, tmp_path: Path) -> None:
+    deployments = tmp_path / "deployments"
+    deployments.mkdir()
+    w3 = Web3(Web3.HTTPProvider(anvil.rpc_url))
+    v1 = {
+        "chain_id": 31337,
+        "genesis_hash": w3.to_hex(w3.eth.get_block(0)["hash"]),
+        "ledger": "0x" + "11" * 20,
+    }
+    (deployments / "31337.json").write_text(json.dumps(v1))
+    result = _run("index", "--rpc-url", anvil.rpc_url, "--once", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "version 1 of the ledger contract" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_unreachable_node_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
