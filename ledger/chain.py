@@ -7,7 +7,7 @@ Ganache and any remote node; private keys stay in memory and are never logged.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -15,6 +15,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from eth_utils.abi import collapse_if_tuple
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
@@ -37,14 +38,6 @@ def dev_accounts(count: int = 10, mnemonic: str = DEV_MNEMONIC) -> list[LocalAcc
     return [Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
 
 
-def _canonical_type(param: Mapping[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
 @dataclass(frozen=True)
 class DecodedError:
     """A revert reason: a custom error with its arguments, a require string, or a panic code."""
@@ -65,7 +58,7 @@ class ErrorDecoder:
             for item in abi:
                 if item.get("type") != "error":
                     continue
-                types = [_canonical_type(p) for p in item.get("inputs", [])]
+                types = [collapse_if_tuple(p) for p in item.get("inputs", [])]
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                 self._errors[selector] = (item["name"], types)
 

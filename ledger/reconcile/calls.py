@@ -14,7 +14,7 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils.abi import function_abi_to_4byte_selector
+from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 from eth_utils.address import to_checksum_address
 
 from ledger.reconcile.units import NATIVE_TOKEN
@@ -67,14 +67,6 @@ class _Function:
     types: tuple[str, ...]
 
 
-def _canonical_type(param: dict[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
 class CallDecoder:
     """Decodes calldata with one contract's ABI."""
 
@@ -84,7 +76,7 @@ class CallDecoder:
             if entry.get("type") != "function":
                 continue
             inputs = entry.get("inputs", [])
-            types = tuple(_canonical_type(p) for p in inputs)
+            types = tuple(collapse_if_tuple(p) for p in inputs)
             selector = function_abi_to_4byte_selector(entry)  # type: ignore[arg-type]
             self._functions[selector] = _Function(
                 name=entry["name"],
