@@ -390,6 +390,7 @@ def deploy_command(
         int | None,
         typer.Option(
             min=0,
+            max=2**48 - 1,
             help="Seconds a new admin waits to accept the role (default 5 days; 1 day on local chains)",
         ),
     ] = None,

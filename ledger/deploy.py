@@ -83,24 +83,35 @@ class Deployment:
 
     @classmethod
     def from_json(cls, text: str) -> Deployment:
-        """Read a deployment file; one of an older ledger version raises :class:`OutdatedDeploymentError`."""
-        data = json.loads(text)
-        version = data.get("ledger_version", 1)
+        """Read a deployment file; one of an older ledger version raises :class:`OutdatedDeploymentError`, one
+        that is not a deployment file :class:`CorruptDeploymentError`."""
+        try:
+            data = json.loads(text)
+            version = data.get("ledger_version", 1)
+        except (ValueError, AttributeError) as exc:
+            raise CorruptDeploymentError(f"the deployment file is not a JSON object: {exc}") from exc
         if version != LEDGER_VERSION:
             raise OutdatedDeploymentError(
                 f"the deployment file is for version {version} of the ledger contract, this is version "
                 f"{LEDGER_VERSION}: deploy again (`pledgeledger deploy`)"
             )
-        tokens = {symbol: TokenDeployment(**t) for symbol, t in data.pop("tokens").items()}
-        governance = data.pop("governance")
-        if governance is not None:
-            safes = SafeDeployment(**governance.pop("safe_contracts"))
-            governance = GovernanceDeployment(**governance, safe_contracts=safes)
-        return cls(**data, tokens=tokens, governance=governance)
+        try:
+            tokens = {symbol: TokenDeployment(**t) for symbol, t in data.pop("tokens").items()}
+            governance = data.pop("governance")
+            if governance is not None:
+                safes = SafeDeployment(**governance.pop("safe_contracts"))
+                governance = GovernanceDeployment(**governance, safe_contracts=safes)
+            return cls(**data, tokens=tokens, governance=governance)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CorruptDeploymentError(f"the deployment file lacks or mistypes a field: {exc}") from exc
 
 
 class OutdatedDeploymentError(DeploymentNotFoundError):
     """The deployment file was written for an older version of the ledger contract; deploy again."""
+
+
+class CorruptDeploymentError(LedgerError, ValueError):
+    """The deployment file is not one this version wrote; deploy again or restore it."""
 
 
 def deployment_path(directory: Path, chain_id: int) -> Path:
@@ -122,7 +133,10 @@ def load_deployment(directory: Path, chain_id: int) -> Deployment:
         raise DeploymentNotFoundError(
             f"no deployment for chain {chain_id} at {path}: run `pledgeledger deploy`"
         )
-    return Deployment.from_json(path.read_text())
+    try:
+        return Deployment.from_json(path.read_text())
+    except CorruptDeploymentError as exc:
+        raise CorruptDeploymentError(f"{path}: {exc}") from exc
 
 
 def _deploy_token(deployer: Transactor, build: Build, symbol: str) -> tuple[Contract, Contract]:
