@@ -29,6 +29,7 @@ from ledger.db.models import Block
 from ledger.db.records import RecordVersion
 from ledger.reconcile import aggregates
 from ledger.reconcile import queries as q
+from ledger.reconcile.pending import PendingChange, pending_changes
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,20 @@ class ReconcileCache:
         self._put(key, pos, held)
         return dict(held)
 
+    # ─── pending changes ───────────────────────────────────────────────────────────────────────────────
+
+    def pending(self, s: Session, pos: q.MirrorPosition) -> list[PendingChange]:
+        """Every change pending as of ``pos``: they depend on the mirror alone, so a record written (which
+        makes the report be computed again) does not read them again; any move of the mirror does."""
+        key = (database(s), pos.chain_id, "pending")
+        entry = self._entry(key)
+        if self._usable(s, entry, pos) == "hit":
+            assert entry is not None
+            return list(entry.value)
+        changes = pending_changes(s, pos)
+        self._put(key, pos, tuple(changes))
+        return changes
+
     # ─── whole reports ─────────────────────────────────────────────────────────────────────────────────
 
     @staticmethod
@@ -188,3 +203,12 @@ def round_usd(
 
 def ledger_held(s: Session, pos: q.MirrorPosition, cache: ReconcileCache | None) -> dict[str, int]:
     return q.ledger_held(s, pos) if cache is None else cache.ledger_held(s, pos)
+
+
+def campaign_pending_changes(
+    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+) -> list[PendingChange]:
+    """The changes pending as of ``pos`` that touch the campaign (all-campaign changes included)."""
+    if cache is None:
+        return pending_changes(s, pos, campaign_id=campaign_id)
+    return [c for c in cache.pending(s, pos) if c.touches(campaign_id)]

@@ -17,9 +17,8 @@ from ledger.db.records import PurchaseOrder
 from ledger.indexer.gcpause import gc_paused
 from ledger.reconcile import findings as rules
 from ledger.reconcile import queries as q
-from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, ledger_held
+from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, campaign_pending_changes, ledger_held
 from ledger.reconcile.mirror_check import OPEN, MirrorClaims, MirrorVerifier, RoundClaim
-from ledger.reconcile.pending import pending_changes
 from ledger.reconcile.report import (
     CampaignInfo,
     CampaignReport,
@@ -160,7 +159,7 @@ def _report(
             now=pos.timestamp,
             idle_after=options.idle_after_seconds,
         ),
-        *rules.pending_findings(pending_changes(session, pos, campaign_id=campaign_id)),
+        *rules.pending_findings(campaign_pending_changes(session, pos, campaign_id, cache)),
     ]
     chain_check = ChainCheck(status="not_checked", detail="the mirror was not compared with the chain")
     if verifier is not None:

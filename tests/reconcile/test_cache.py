@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from ledger.db.models import Block, CampaignCreated, IndexerCursor, Pledged, Refunded, RoundOpened
 from ledger.reconcile import MirrorVerifier, ReconcileCache, aggregates, donor_view, reconcile_campaign
 from ledger.reconcile import queries as q
-from tests.conftest import USD, LedgerEnv
-from tests.contracts.support import unit
+from tests.conftest import DAY, ETH, USD, LedgerEnv
+from tests.contracts.support import RECORD, unit
 from tests.reconcile.support import add_order, index, reference_campaign
 
 
@@ -202,3 +202,35 @@ def test_aggregates_brought_up_to_date_equal_a_full_computation(
             pos = q.mirror_position(s, CHAIN)
             assert cache.campaign(s, pos, 1) == aggregates.compute(s, pos, 1)
             assert cache.ledger_held(s, pos) == q.ledger_held(s, pos)
+
+
+def test_kept_pending_changes_follow_the_mirror_not_the_records(env: LedgerEnv, engine: Engine) -> None:
+    ref = reference_campaign(env, engine)
+    cache = ReconcileCache()
+    env.manager.send(env.f.approveSupplier(ref.campaign_id, env.outsider.address, RECORD))  # delay 0
+    delayed = env.create_campaign(("ETH",), supplier_delay=2 * DAY)
+    env.manager.send(env.f.approveSupplier(delayed, env.supplier.address, RECORD))
+    index(env, engine)
+
+    def warnings(campaign_id: int) -> list[str]:
+        report = cached(engine, cache, campaign_id)
+        assert report.report_hash == fresh(engine, campaign_id).report_hash
+        return [f.kind for f in report.findings if f.kind == "pending_change"]
+
+    assert warnings(delayed) == ["pending_change"]
+    assert warnings(ref.campaign_id) == []
+    # A record written: the report is made again, its pending changes (the mirror's) read from the cache.
+    add_order(
+        engine,
+        campaign_id=delayed,
+        supplier_id=ref.supplier_id,
+        reference="FCSSC-PO-2020-003",
+        token=ETH,
+        amount=10**15,
+        lines=[("face shield", 1, "piece", Decimal("2"), "USD")],
+    )
+    assert warnings(delayed) == ["pending_change"]
+    # The delay passes on the chain and the mirror follows: the approval is in force, no warning.
+    env.advance(2 * DAY)
+    index(env, engine)
+    assert warnings(delayed) == []
