@@ -7,17 +7,14 @@ Ganache and any remote node; private keys stay in memory and are never logged.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils.abi import collapse_if_tuple
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -25,12 +22,12 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from ledger.errors import ChainConnectionError, TransactionFailedError
+from ledger.reverts import DecodedError, ErrorDecoder, explain
 from ledger.settings import DEV_MNEMONIC
 
-Account.enable_unaudited_hdwallet_features()
+__all__ = ["DecodedError", "ErrorDecoder", "Fees", "Transactor", "connect", "dev_accounts", "revert_data"]
 
-_ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
-_PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+Account.enable_unaudited_hdwallet_features()
 
 
 def dev_accounts(count: int = 10, mnemonic: str = DEV_MNEMONIC) -> list[LocalAccount]:
@@ -38,55 +35,7 @@ def dev_accounts(count: int = 10, mnemonic: str = DEV_MNEMONIC) -> list[LocalAcc
     return [Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
 
 
-@dataclass(frozen=True)
-class DecodedError:
-    """A revert reason: a custom error with its arguments, a require string, or a panic code."""
-
-    name: str
-    args: tuple[Any, ...]
-
-    def __str__(self) -> str:
-        return f"{self.name}({', '.join(map(repr, self.args))})"
-
-
-class ErrorDecoder:
-    """Maps revert data to the custom errors declared in a set of ABIs."""
-
-    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
-        self._errors: dict[bytes, tuple[str, list[str]]] = {}
-        for abi in abis:
-            for item in abi:
-                if item.get("type") != "error":
-                    continue
-                types = [collapse_if_tuple(p) for p in item.get("inputs", [])]
-                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-                self._errors[selector] = (item["name"], types)
-
-    def decode(self, data: bytes | str | None) -> DecodedError | None:
-        if data is None:
-            return None
-        raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else data
-        if len(raw) < 4:
-            return None
-        selector, body = raw[:4], raw[4:]
-        if selector == _ERROR_STRING:
-            return DecodedError("Error", tuple(abi_decode(["string"], body)))
-        if selector == _PANIC:
-            return DecodedError("Panic", tuple(abi_decode(["uint256"], body)))
-        if selector in self._errors:
-            name, types = self._errors[selector]
-            values = abi_decode(types, body)
-            return DecodedError(
-                name,
-                tuple(
-                    to_checksum_address(v) if t == "address" else v
-                    for t, v in zip(types, values, strict=True)
-                ),
-            )
-        return DecodedError(f"unknown error 0x{selector.hex()}", (body,))
-
-
-def _revert_data(exc: Exception) -> str | None:
+def revert_data(exc: Exception) -> str | None:
     """The revert data of a failed call, wherever the node put it (Anvil: ``data``; Ganache: ``result``)."""
     for candidate in (getattr(exc, "data", None), *exc.args):
         if isinstance(candidate, str) and candidate.startswith("0x"):
@@ -109,8 +58,38 @@ def connect(rpc_url: str, *, timeout: float = 30.0) -> Web3:
     return w3
 
 
+@dataclass(frozen=True)
+class Fees:
+    """What a transaction may pay per gas: EIP-1559 fees where the chain has a base fee, else a gas price."""
+
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int | None
+
+    @classmethod
+    def current(cls, w3: Web3) -> Fees:
+        """Twice the latest base fee plus the node's suggested tip (room for the base fee to double), or the
+        node's gas price on a chain without base fee."""
+        base = w3.eth.get_block("latest").get("baseFeePerGas")
+        if base is None:
+            return cls(int(w3.eth.gas_price), None)
+        try:
+            tip = int(w3.eth.max_priority_fee)
+        except (Web3RPCError, ValueError):
+            tip = 10**9
+        return cls(2 * int(base) + tip, tip)
+
+    def params(self) -> TxParams:
+        if self.max_priority_fee_per_gas is None:
+            return {"gasPrice": Wei(self.max_fee_per_gas)}
+        return {
+            "maxFeePerGas": Wei(self.max_fee_per_gas),
+            "maxPriorityFeePerGas": Wei(self.max_priority_fee_per_gas),
+        }
+
+
 class Transactor:
-    """Signs and sends transactions for one account, tracking its nonce locally."""
+    """Signs and sends transactions for one account: EIP-1559 fees, its nonce tracked locally so that
+    several transactions in a row work, and reverts raised as :mod:`ledger.reverts` explains them."""
 
     def __init__(self, w3: Web3, account: LocalAccount, errors: ErrorDecoder) -> None:
         self.w3 = w3
@@ -136,42 +115,54 @@ class Transactor:
         try:
             yield Nonce(nonce)
         except BaseException as exc:
-            if not isinstance(exc, TransactionFailedError):  # a mined revert still used its nonce
-                self._nonce = None
+            if not isinstance(exc, TransactionFailedError) or exc.error is not None:
+                self._nonce = None  # not mined (a revert found by the estimate, or a transport error)
             raise
 
-    def _raise_reverted(self, exc: Exception, what: str) -> None:
-        decoded = self.errors.decode(_revert_data(exc))
+    def explain(self, exc: Exception, what: str) -> TransactionFailedError:
+        """The error to raise for a failed call or estimate: the revert named and explained if it is known."""
+        decoded = self.errors.decode(revert_data(exc))
         if decoded is None:
-            raise TransactionFailedError(f"{what} reverted: {exc}") from exc
-        raise TransactionFailedError(
-            f"{what} reverted with {decoded}", error=decoded.name, args=decoded.args
-        ) from exc
+            return TransactionFailedError(f"{what} reverted: {exc}")
+        return explain(decoded, what)
+
+    def _raise_reverted(self, exc: Exception, what: str) -> None:
+        raise self.explain(exc, what) from exc
 
     def send(self, call: ContractFunction, *, value: int = 0, gas: int | None = None) -> TxReceipt:
-        """Send a contract call; raise :class:`TransactionFailedError` naming the custom error on revert."""
-        what = call.fn_name
-        params: TxParams = {"from": self.address, "value": Wei(value), "chainId": self.w3.eth.chain_id}
-        try:
-            params["gas"] = gas if gas is not None else int(call.estimate_gas(params) * 1.2) + 10_000
-        except (ContractLogicError, Web3RPCError) as exc:
-            self._raise_reverted(exc, what)
-        with self._nonce_for() as nonce:
-            tx = call.build_transaction({**params, "nonce": nonce})
-            return self._submit(tx, what)
+        """Send a contract call; raise the explained revert (:func:`ledger.reverts.explain`) on failure."""
+        data = call._encode_transaction_data()
+        return self.send_raw({"to": call.address, "data": data, "value": Wei(value)}, call.fn_name, gas=gas)
 
-    def send_raw(self, tx: TxParams, what: str = "transaction") -> TxReceipt:
-        """Send a plain transaction (e.g. an ETH transfer) from this account."""
+    def send_raw(self, tx: TxParams, what: str = "transaction", *, gas: int | None = None) -> TxReceipt:
+        """Send a transaction (a call's ``to``/``data``/``value``, or a plain transfer) from this account,
+        estimating its gas (with a margin) unless given, at the current :class:`Fees`."""
         tx = {**tx, "from": self.address, "chainId": self.w3.eth.chain_id}
-        try:
-            if "gas" not in tx:
-                tx["gas"] = self.w3.eth.estimate_gas(tx)
-        except (ContractLogicError, Web3RPCError) as exc:
-            self._raise_reverted(exc, what)
+        if gas is not None:
+            tx["gas"] = gas
+        elif "gas" not in tx:
+            tx["gas"] = self.estimate_gas(tx, what)
         if "gasPrice" not in tx and "maxFeePerGas" not in tx:
-            tx["gasPrice"] = self.w3.eth.gas_price
+            tx = {**tx, **Fees.current(self.w3).params()}
         with self._nonce_for() as nonce:
             return self._submit({**tx, "nonce": nonce}, what)
+
+    def estimate_gas(self, tx: TxParams, what: str = "transaction") -> int:
+        """The gas ``tx`` needs from this account, with a 20% margin; raises the explained revert."""
+        try:
+            return int(self.w3.eth.estimate_gas({**tx, "from": self.address}) * 1.2) + 10_000
+        except (ContractLogicError, Web3RPCError) as exc:
+            self._raise_reverted(exc, what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def simulate(self, tx: TxParams, what: str = "transaction") -> bytes:
+        """Run ``tx`` as this account with ``eth_call`` at the latest block (nothing is sent); returns what it
+        returns, or raises the explained revert."""
+        try:
+            return bytes(self.w3.eth.call({**tx, "from": self.address}))
+        except (ContractLogicError, Web3RPCError) as exc:
+            self._raise_reverted(exc, what)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _submit(self, tx: TxParams, what: str) -> TxReceipt:
         signed = self.account.sign_transaction(cast(dict[str, Any], tx))
@@ -184,14 +175,10 @@ class Transactor:
     def deploy(self, abi: list[dict[str, Any]], bytecode: str, *args: Any) -> Contract:
         """Deploy a contract and return it bound to its address."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
-        params: TxParams = {"from": self.address, "chainId": self.w3.eth.chain_id}
-        constructor = factory.constructor(*args)
-        try:
-            params["gas"] = int(constructor.estimate_gas(params) * 1.2) + 50_000
-        except (ContractLogicError, Web3RPCError) as exc:
-            self._raise_reverted(exc, "deployment")
-        with self._nonce_for() as nonce:
-            receipt = self._submit(constructor.build_transaction({**params, "nonce": nonce}), "deployment")
+        data = factory.constructor(*args).data_in_transaction
+        tx: TxParams = {"data": data}
+        gas = int(self.estimate_gas(tx, "deployment") * 1.0) + 40_000
+        receipt = self.send_raw(tx, "deployment", gas=gas)
         address = receipt["contractAddress"]
         assert address is not None
         return self.w3.eth.contract(address=address, abi=abi)

@@ -63,3 +63,29 @@ class ReorgTooDeepError(LedgerError, RuntimeError):
 
 class GovernanceError(LedgerError, RuntimeError):
     """A governance step cannot be taken: a Safe's signers or threshold, or a timelock operation's state."""
+
+
+class ContractRevertError(TransactionFailedError):
+    """A contract refused a call with a known error; the message says what it means, ``error`` names it and
+    ``error_args`` carries its values. The subclasses sort the refusals by what the user can do."""
+
+
+class UnauthorizedError(ContractRevertError, PermissionError):
+    """The signer lacks the role or the campaign the call needs: sign as someone else."""
+
+
+class NotFoundOnChainError(ContractRevertError, LookupError):
+    """No such campaign or round on chain: check the id."""
+
+
+class InvalidArgumentError(ContractRevertError, ValueError):
+    """An argument the contract refuses (zero, out of bounds, the wrong kind of address): change it."""
+
+
+class NotAllowedNowError(ContractRevertError):
+    """The call is valid but not in the current state (a round not open yet or already ended, a campaign
+    paused or cancelled, a supplier not yet in effect): wait, or do what it needs first."""
+
+
+class InsufficientFundsError(ContractRevertError):
+    """Too little: the campaign's spendable funds, the signer's balance or allowance, or the gas given."""

@@ -70,9 +70,11 @@ import httpx
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from api.process import served_api
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import LedgerClient
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
@@ -232,25 +234,28 @@ def supplier_name(i: int) -> str:
 # ─── the chain: close the round, approve suppliers, pay orders ─────────────────────────────────────
 
 
+def _manager(chain: BenchChain, build: Build | None = None) -> LedgerClient:
+    """The campaign's manager (development account 1), through the typed client."""
+    w3 = connect(chain.rpc_url)
+    abis = [chain.abi] if build is None else [a.abi for a in build.artifacts.values()]
+    manager = Transactor(w3, dev_accounts(2)[1], ErrorDecoder(abis))
+    return LedgerClient(w3, chain.ledger, chain.abi, manager)
+
+
 def chain_activity(chain: BenchChain, build: Build, plan: Plan) -> int:
     """Close the round after its end, approve every supplier and pay the paid orders; returns the
     number of ``Disbursed`` events made."""
-    w3 = connect(chain.rpc_url)
-    manager = Transactor(w3, dev_accounts(2)[1], ErrorDecoder(a.abi for a in build.artifacts.values()))
-    ledger = w3.eth.contract(address=Web3.to_checksum_address(chain.ledger), abi=chain.abi)
+    manager = _manager(chain, build)
     for i, wallet in enumerate(plan.wallets):
-        record = Web3.keccak(text=f"supplier record {i}")
-        manager.send(ledger.functions.approveSupplier(CAMPAIGN_ID, wallet, record))
+        manager.approve_supplier(CAMPAIGN_ID, wallet, Web3.keccak(text=f"supplier record {i}"))
     for n, order in enumerate(plan.paid, 1):
-        manager.send(
-            ledger.functions.disburse(
-                CAMPAIGN_ID,
-                order.token,
-                plan.wallets[order.supplier],
-                order.amount,
-                bytes.fromhex(service.order_ref(order.reference)[2:]),
-                hashlib.sha256(order.invoice).digest(),
-            )
+        manager.disburse(
+            CAMPAIGN_ID,
+            order.token,
+            plan.wallets[order.supplier],
+            order.amount,
+            bytes.fromhex(service.order_ref(order.reference)[2:]),
+            hashlib.sha256(order.invoice).digest(),
         )
         if n % 100 == 0:
             say(f"  paid {n}/{len(plan.paid)} orders")
@@ -259,16 +264,15 @@ def chain_activity(chain: BenchChain, build: Build, plan: Plan) -> int:
 
 def close_round(chain: BenchChain) -> dict[str, int]:
     """Move the clock past the round's end and close it; returns what the campaign holds per token."""
-    w3 = connect(chain.rpc_url)
-    manager = Transactor(w3, dev_accounts(2)[1], ErrorDecoder([chain.abi]))
-    ledger = w3.eth.contract(address=Web3.to_checksum_address(chain.ledger), abi=chain.abi)
-    end = ledger.functions.round(CAMPAIGN_ID, ROUND_ID).call()[1]
+    manager = _manager(chain)
+    w3 = manager.w3
+    end = manager.round(CAMPAIGN_ID, ROUND_ID).end
     now = int(w3.eth.get_block("latest")["timestamp"])
-    w3.provider.make_request("evm_increaseTime", [end - now + 60])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    manager.send(ledger.functions.closeRound(CAMPAIGN_ID, ROUND_ID))
-    tokens = ledger.functions.campaign(CAMPAIGN_ID).call()[-1]  # CampaignInfo.tokens, its last field
-    return {t: int(ledger.functions.tokenTotals(CAMPAIGN_ID, t).call()[3]) for t in tokens}
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [end - now + 60])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    manager.close_round(CAMPAIGN_ID, ROUND_ID)
+    tokens = manager.campaign(CAMPAIGN_ID).tokens
+    return {t: manager.token_totals(CAMPAIGN_ID, t).held for t in tokens}
 
 
 # ─── a database: indexed, then the off-chain records written ───────────────────────────────────────

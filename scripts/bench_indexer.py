@@ -67,6 +67,7 @@ from web3 import Web3
 from web3.types import Nonce, TxParams, Wei
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import LedgerClient
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
@@ -137,22 +138,22 @@ def build_chain(rpc_url: str, build: Build, *, events: int, per_tx: int, donors:
     decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
     admin, manager, *senders = (Transactor(w3, acc, decoder) for acc in dev_accounts(2 + donors))
     deployment = deploy(w3, admin, build, admin=admin.address, guardian=admin.address, min_supplier_delay=0)
-    ledger = w3.eth.contract(
-        address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
-    )
+    ledger = LedgerClient(w3, deployment.ledger, build["PledgeLedger"].abi, errors=decoder)
     usdc_info = deployment.tokens["USDC"]
     usdc = w3.eth.contract(address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi)
-    admin.send(ledger.functions.createCampaign(manager.address, "Benchmark", b"\x42" * 32, 0))
-    campaign_id = 1
+    as_admin = ledger.as_signer(admin)
+    campaign_id = int(
+        as_admin.create_campaign(manager.address, "Benchmark", b"\x42" * 32, 0).event("CampaignCreated")[
+            "campaignId"
+        ]
+    )
     for symbol in ("ETH", "USDC"):
-        admin.send(
-            ledger.functions.acceptToken(
-                campaign_id, deployment.tokens[symbol].address, deployment.tokens[symbol].feed, 365 * DAY
-            )
+        as_admin.accept_token(
+            campaign_id, deployment.tokens[symbol].address, deployment.tokens[symbol].feed, 365 * DAY
         )
     now = int(w3.eth.get_block("latest")["timestamp"])
-    manager.send(ledger.functions.openRound(campaign_id, now, now + 365 * DAY, 10**24, False))
-    round_id = 1
+    opened = ledger.as_signer(manager).open_round(campaign_id, now, now + 365 * DAY, 10**24, False)
+    round_id = int(opened.event("RoundOpened")["roundId"])
 
     artifact = build["PledgeBatcher"]
     batchers = [sender.deploy(artifact.abi, artifact.bytecode, ledger.address) for sender in senders]

@@ -33,6 +33,7 @@ from web3.contract import Contract
 from web3.types import RPCEndpoint
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import ETH, LedgerClient
 from ledger.compiler import compile_contracts
 from ledger.deploy import deploy
 from ledger.node import local_node
@@ -49,7 +50,6 @@ TARGETS = {
 }
 BATCH = 100
 DAY = 86_400
-ETH = "0x" + "00" * 20
 
 
 def measure() -> dict[str, int]:
@@ -64,27 +64,28 @@ def measure() -> dict[str, int]:
         deployment = deploy(
             w3, admin, build, admin=admin.address, guardian=admin.address, min_supplier_delay=0
         )
-        ledger = w3.eth.contract(address=deployment.ledger, abi=build["PledgeLedger"].abi)
-        usdc_info = deployment.tokens["USDC"]
+        ledger = LedgerClient(w3, deployment.ledger, build["PledgeLedger"].abi, errors=decoder)
+        as_admin, as_manager = ledger.as_signer(admin), ledger.as_signer(manager)
+        usdc_info, eth_info = deployment.tokens["USDC"], deployment.tokens["ETH"]
         usdc = w3.eth.contract(
             address=Web3.to_checksum_address(usdc_info.address), abi=build["MockERC20"].abi
         )
-        f = ledger.functions
 
-        admin.send(f.createCampaign(manager.address, "WAHO", b"\x01" * 32, 0))
-        admin.send(f.acceptToken(1, deployment.tokens["ETH"].address, deployment.tokens["ETH"].feed, DAY))
-        admin.send(f.acceptToken(1, usdc.address, usdc_info.feed, DAY))
+        as_admin.create_campaign(manager.address, "WAHO", b"\x01" * 32, 0)
+        as_admin.accept_token(1, ETH, eth_info.feed, DAY)
+        as_admin.accept_token(1, usdc.address, usdc_info.feed, DAY)
         now = w3.eth.get_block("latest")["timestamp"]
-        manager.send(f.openRound(1, now, now + 14 * DAY, 1_000 * 10**8, True))
+        as_manager.open_round(1, now, now + 14 * DAY, 1_000 * 10**8, True)
         for donor in (donor_a, donor_b):
             admin.send(usdc.functions.mint(donor.address, 10_000 * 10**6))
 
         def pledge_erc20(donor: Transactor, amount: int) -> int:
-            donor.send(usdc.functions.approve(ledger.address, amount))
-            return int(donor.send(f.pledgeToken(1, 1, usdc.address, amount))["gasUsed"])
+            client = ledger.as_signer(donor)
+            client.approve_token(usdc.address, amount)  # the exact amount, as wallets do
+            return client.pledge_token(1, 1, usdc.address, amount).gas_used
 
         def pledge_eth(donor: Transactor, value: int) -> int:
-            return int(donor.send(f.pledge(1, 1), value=value)["gasUsed"])
+            return ledger.as_signer(donor).pledge(1, 1, value).gas_used
 
         pledge_eth(donor_a, 10**17)
         pledge_erc20(donor_a, 100 * 10**6)
@@ -94,53 +95,56 @@ def measure() -> dict[str, int]:
             "pledge_erc20_first": pledge_erc20(donor_b, 250 * 10**6),
             "pledge_erc20_repeat": pledge_erc20(donor_b, 250 * 10**6),
         }
-        gas["close_round"] = int(manager.send(f.closeRound(1, 1))["gasUsed"])
+        gas["close_round"] = as_manager.close_round(1, 1).gas_used
 
-        manager.send(f.approveSupplier(1, supplier_acc.address, b"\x02" * 32))
-        receipt = manager.send(
-            f.disburse(1, usdc.address, supplier_acc.address, 500 * 10**6, b"\x03" * 32, b"\x04" * 32)
-        )
-        gas["disburse_erc20"] = int(receipt["gasUsed"])
-        receipt = manager.send(
-            f.disburse(1, usdc.address, supplier_acc.address, 100 * 10**6, b"\x05" * 32, b"\x06" * 32)
-        )
-        gas["disburse_erc20_repeat"] = int(receipt["gasUsed"])
+        supplier = supplier_acc.address
+        as_manager.approve_supplier(1, supplier, b"\x02" * 32)
+        paid = as_manager.disburse(1, usdc.address, supplier, 500 * 10**6, b"\x03" * 32, b"\x04" * 32)
+        gas["disburse_erc20"] = paid.gas_used
+        paid = as_manager.disburse(1, usdc.address, supplier, 100 * 10**6, b"\x05" * 32, b"\x06" * 32)
+        gas["disburse_erc20_repeat"] = paid.gas_used
 
         now = w3.eth.get_block("latest")["timestamp"]
-        manager.send(f.openRound(1, now, now + DAY, 10**9 * 10**8, True))
-        pledge_eth_round2 = f.pledge(1, 2)
-        donor_b.send(pledge_eth_round2, value=10**17)
-        w3.provider.make_request("evm_increaseTime", [DAY + 1])  # type: ignore[arg-type]
-        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manager.send(f.closeRound(1, 2))
-        gas["claim_refund_eth"] = int(donor_b.send(f.claimRefund(1, 2, ETH))["gasUsed"])
-        for symbol in ("ETH", "USDC"):  # the feeds aged a day with the clock
-            feed = w3.eth.contract(address=deployment.tokens[symbol].feed, abi=build["MockAggregator"].abi)
+        as_manager.open_round(1, now, now + DAY, 10**9 * 10**8, True)
+        ledger.as_signer(donor_b).pledge(1, 2, 10**17)
+        w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [DAY + 1])
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+        as_manager.close_round(1, 2)
+        gas["claim_refund_eth"] = ledger.as_signer(donor_b).claim_refund(1, 2, ETH).gas_used
+        for info in (eth_info, usdc_info):  # the feeds aged a day with the clock
+            feed = w3.eth.contract(
+                address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi
+            )
             admin.send(feed.functions.setAnswer(feed.functions.latestRoundData().call()[1]))
         gas.update(_push_refunds(w3, ledger, usdc, admin, manager, decoder))
     return gas
 
 
 def _push_refunds(
-    w3: Web3, ledger: Contract, usdc: Contract, admin: Transactor, manager: Transactor, decoder: ErrorDecoder
+    w3: Web3,
+    ledger: LedgerClient,
+    usdc: Contract,
+    admin: Transactor,
+    manager: Transactor,
+    decoder: ErrorDecoder,
 ) -> dict[str, int]:
     """Gas per donor of a pushed refund batch of ``BATCH`` donors, in ETH and in USDC."""
-    f = ledger.functions
+    as_manager = ledger.as_signer(manager)
     now = w3.eth.get_block("latest")["timestamp"]
-    manager.send(f.openRound(1, now, now + DAY, 10**9 * 10**8, True))
+    as_manager.open_round(1, now, now + DAY, 10**9 * 10**8, True)
     donors = [Transactor(w3, Account.create(), decoder) for _ in range(BATCH)]
     for donor in donors:
         w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [donor.address, hex(10**18)])
         admin.send(usdc.functions.mint(donor.address, 10 * 10**6))
-        donor.send(f.pledge(1, 3), value=10**15)
-        donor.send(usdc.functions.approve(ledger.address, 10 * 10**6))
-        donor.send(f.pledgeToken(1, 3, usdc.address, 10 * 10**6))
+        client = ledger.as_signer(donor)
+        client.pledge(1, 3, 10**15)
+        client.pledge_amount(1, 3, usdc.address, 10 * 10**6)
     w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [DAY + 1])
     w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-    manager.send(f.closeRound(1, 3))
+    as_manager.close_round(1, 3)
     addresses = [d.address for d in donors]
-    eth = int(manager.send(f.pushRefunds(1, 3, ETH, addresses))["gasUsed"])
-    erc20 = int(manager.send(f.pushRefunds(1, 3, usdc.address, addresses))["gasUsed"])
+    eth = as_manager.push_refunds(1, 3, ETH, addresses).gas_used
+    erc20 = as_manager.push_refunds(1, 3, usdc.address, addresses).gas_used
     return {"push_refund_eth_per_donor": eth // BATCH, "push_refund_erc20_per_donor": erc20 // BATCH}
 
 

@@ -18,6 +18,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import LedgerClient, TxResult
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
@@ -110,33 +111,37 @@ class LedgerEnv:
             price = feed.functions.latestRoundData().call()[1]
             self.admin.send(feed.functions.setAnswer(price))
 
+    def client(self, actor: Transactor | None = None) -> LedgerClient:
+        """The typed client of the ledger, signing as ``actor`` (read-only without one)."""
+        return LedgerClient(self.w3, self.ledger.address, self.build["PledgeLedger"].abi, actor)
+
     def create_campaign(
         self, symbols: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE"), *, supplier_delay: int = 0
     ) -> int:
         """A campaign managed by ``manager`` that accepts ``symbols``; returns its id."""
-        receipt = self.admin.send(
-            self.f.createCampaign(self.manager.address, "WAHO", b"\x11" * 32, supplier_delay)
-        )
-        campaign_id = self.ledger.events.CampaignCreated().process_receipt(receipt)[0]["args"]["campaignId"]
+        admin = self.client(self.admin)
+        created = admin.create_campaign(self.manager.address, "WAHO", b"\x11" * 32, supplier_delay)
+        campaign_id = int(created.event("CampaignCreated")["campaignId"])
         for symbol in symbols:
-            self.admin.send(
-                self.f.acceptToken(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
-            )
-        return int(campaign_id)
+            admin.accept_token(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
+        return campaign_id
 
     def open_round(
         self, campaign_id: int, *, goal_usd: int = 1_000 * USD, days: int = 14, aon: bool = True
     ) -> int:
         now = self.now()
-        receipt = self.manager.send(self.f.openRound(campaign_id, now, now + days * DAY, goal_usd, aon))
-        return int(self.ledger.events.RoundOpened().process_receipt(receipt)[0]["args"]["roundId"])
+        opened = self.client(self.manager).open_round(campaign_id, now, now + days * DAY, goal_usd, aon)
+        return int(opened.event("RoundOpened")["roundId"])
 
-    def pledge(self, donor: Transactor, campaign_id: int, round_id: int, symbol: str, amount: int) -> Any:
-        """Pledge ``amount`` base units of ``symbol`` (approving ERC-20s first); returns the receipt."""
-        if symbol == "ETH":
-            return donor.send(self.f.pledge(campaign_id, round_id), value=amount)
-        donor.send(self.tokens[symbol].functions.approve(self.ledger.address, amount))
-        return donor.send(self.f.pledgeToken(campaign_id, round_id, self.tokens[symbol].address, amount))
+    def pledge(
+        self, donor: Transactor, campaign_id: int, round_id: int, symbol: str, amount: int
+    ) -> TxResult:
+        """Pledge ``amount`` base units of ``symbol`` (approving ERC-20s first, as a wallet does: the exact
+        amount); returns the pledge's transaction."""
+        client = self.client(donor)
+        if symbol != "ETH":
+            client.approve_token(self.tokens[symbol].address, amount)
+        return client.pledge_amount(campaign_id, round_id, self.token_address(symbol), amount)
 
     def balance_of_ledger(self, symbol: str) -> int:
         if symbol == "ETH":

@@ -5,20 +5,17 @@ ledger (:mod:`ledger.governance.local`), and the local chain's clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
-from web3.types import TxReceipt
 
 from ledger.chain import ErrorDecoder, Transactor, dev_accounts
+from ledger.client import Call, LedgerCalls, LedgerClient, TxResult
 from ledger.compiler import Build
 from ledger.demo.data import ACCOUNT_INDEX, DAY
 from ledger.deploy import Deployment
 from ledger.errors import LedgerError
 from ledger.governance.local import LocalGovernance
-from ledger.governance.timelock import Call
 
 ETH = "0x" + "00" * 20
 #: Contract of each mock token, to read and mint it.
@@ -32,11 +29,11 @@ _TOKEN_CONTRACTS = {
 
 @dataclass
 class DemoChain:
-    """Signers for each role, the governance acting as the ledger's admin and guardian, and the deployment's
-    contracts."""
+    """A typed client of the ledger for each role, the governance acting as the ledger's admin and guardian,
+    and the deployment's mock tokens and feeds."""
 
     w3: Web3
-    ledger: Contract
+    reader: LedgerClient
     actors: dict[str, Transactor]
     governance: LocalGovernance
     tokens: dict[str, Contract]
@@ -56,8 +53,8 @@ class DemoChain:
         accounts = dev_accounts(10, mnemonic)
         actors = {name: Transactor(w3, accounts[i], decoder) for name, i in ACCOUNT_INDEX.items()}
         governance = LocalGovernance(w3, build, deployment.governance, accounts, actors["admin"])
+        reader = LedgerClient(w3, deployment.ledger, build["PledgeLedger"].abi, errors=decoder)
         address = Web3.to_checksum_address
-        ledger = w3.eth.contract(address=address(deployment.ledger), abi=build["PledgeLedger"].abi)
         feed_abi = build["MockAggregator"].abi
         feeds = {
             s: w3.eth.contract(address=address(t.feed), abi=feed_abi) for s, t in deployment.tokens.items()
@@ -68,11 +65,16 @@ class DemoChain:
             if s in _TOKEN_CONTRACTS
         }
         decimals = {s: t.decimals for s, t in deployment.tokens.items()}
-        return cls(w3, ledger, actors, governance, tokens, feeds, decimals)
+        return cls(w3, reader, actors, governance, tokens, feeds, decimals)
+
+    def client(self, actor: str) -> LedgerClient:
+        """The ledger, written by ``actor``."""
+        return self.reader.as_signer(self.actors[actor])
 
     @property
-    def f(self) -> Any:
-        return self.ledger.functions
+    def calls(self) -> LedgerCalls:
+        """The ledger's calls, for the timelock to make."""
+        return self.reader.calls
 
     def address(self, actor: str) -> str:
         return self.actors[actor].address
@@ -83,24 +85,10 @@ class DemoChain:
     def units(self, symbol: str, whole: int) -> int:
         return int(whole * 10 ** self.decimals[symbol])
 
-    def send(self, actor: str, call: Any, value: int = 0) -> TxReceipt:
-        return self.actors[actor].send(call, value=value)
-
-    def event(self, receipt: TxReceipt, name: str) -> Any:
-        """The first ``name`` event the ledger emitted in ``receipt`` (other contracts' logs ignored)."""
-        found = getattr(self.ledger.events, name)().process_receipt(receipt, errors=DISCARD)
-        if not found:
-            raise LedgerError(f"transaction {receipt['transactionHash'].to_0x_hex()} emitted no {name}")
-        return found[0]["args"]
-
-    def call(self, function: str, *args: Any) -> Call:
-        """A call to the ledger, for the timelock to make."""
-        return Call(self.ledger.address, bytes.fromhex(self.ledger.encode_abi(function, list(args))[2:]))
-
-    def as_admin(self, calls: list[Call]) -> TxReceipt:
+    def as_admin(self, calls: list[Call]) -> TxResult:
         """The board Safe schedules ``calls`` on the timelock, the chain's clock passes its delay, and the
         batch runs: the ledger's admin acting, slowly and visibly."""
-        return self.governance.run(calls, self.advance)
+        return self.reader.events.result(self.governance.run(calls, self.advance))
 
     def now(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
@@ -111,7 +99,7 @@ class DemoChain:
         self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         for feed in self.feeds.values():
             price = feed.functions.latestRoundData().call()[1]
-            self.send("admin", feed.functions.setAnswer(price))
+            self.actors["admin"].send(feed.functions.setAnswer(price))
 
     def advance_to(self, timestamp: int) -> None:
         if timestamp > self.now():
@@ -120,25 +108,20 @@ class DemoChain:
     def fund(self, donor: str, symbol: str, amount: int) -> None:
         """Mint the donor what they pledge (the mocks mint to anyone); ETH comes with the dev account."""
         if symbol != "ETH":
-            self.send("admin", self.tokens[symbol].functions.mint(self.address(donor), amount))
+            self.actors["admin"].send(self.tokens[symbol].functions.mint(self.address(donor), amount))
 
-    def pledge(self, donor: str, campaign_id: int, round_id: int, symbol: str, amount: int) -> TxReceipt:
-        if symbol == "ETH":
-            return self.send(donor, self.f.pledge(campaign_id, round_id), value=amount)
-        self.send(donor, self.tokens[symbol].functions.approve(self.ledger.address, amount))
-        return self.send(
-            donor, self.f.pledgeToken(campaign_id, round_id, self.tokens[symbol].address, amount)
-        )
+    def pledge(self, donor: str, campaign_id: int, round_id: int, symbol: str, amount: int) -> TxResult:
+        return self.client(donor).pledge_amount(campaign_id, round_id, self.token_address(symbol), amount)
 
     def accept_token_calls(self, campaign_id: int, symbols: tuple[str, ...]) -> list[Call]:
         return [
-            self.call("acceptToken", campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
+            self.calls.accept_token(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
             for symbol in symbols
         ]
 
     def grant_auditor_calls(self) -> list[Call]:
         """The role grant the auditor still needs (none once granted)."""
-        role = self.f.AUDITOR_ROLE().call()
-        if self.f.hasRole(role, self.address("auditor")).call():
+        role = self.reader.role("AUDITOR_ROLE")
+        if self.reader.has_role(role, self.address("auditor")):
             return []
-        return [self.call("grantRole", role, self.address("auditor"))]
+        return [self.calls.grant_role(role, self.address("auditor"))]

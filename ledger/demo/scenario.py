@@ -95,9 +95,8 @@ class ReferenceCampaign:
                 {"beneficiary": data.BENEFICIARY, "organisation": data.ORGANISATION}
             ).encode()
             # The timelock runs the whole batch at once, so the new campaign's id is the next one.
-            campaign_id = int(c.f.campaignCount().call()) + 1
-            create = c.call(
-                "createCampaign",
+            campaign_id = c.reader.campaign_count() + 1
+            create = c.calls.create_campaign(
                 c.address("manager"),
                 "WAHO",
                 hashlib.sha256(metadata).digest(),
@@ -108,8 +107,8 @@ class ReferenceCampaign:
                 *c.accept_token_calls(campaign_id, tuple(data.TOKEN_NAMES)),
                 *c.grant_auditor_calls(),
             ]
-            receipt = c.as_admin(calls)
-            self.campaign_id = int(c.event(receipt, "CampaignCreated")["campaignId"])
+            created = c.as_admin(calls)
+            self.campaign_id = int(created.event("CampaignCreated")["campaignId"])
             if self.campaign_id != campaign_id:
                 raise DemoApiError(
                     f"campaign {self.campaign_id} was created, not {campaign_id}: run the demo again"
@@ -136,8 +135,8 @@ class ReferenceCampaign:
         c = self.chain
         start = c.now()
         end = start + data.ROUND_DAYS * data.DAY
-        receipt = c.send("manager", c.f.openRound(self.campaign_id, start, end, goal_usd * data.USD, True))
-        return int(c.event(receipt, "RoundOpened")["roundId"]), start, end
+        opened = c.client("manager").open_round(self.campaign_id, start, end, goal_usd * data.USD, True)
+        return int(opened.event("RoundOpened")["roundId"]), start, end
 
     def _take_pledges(
         self, round_id: int, start: int, pledges: tuple[tuple[str, str, int, int], ...], notes: list[str]
@@ -157,8 +156,7 @@ class ReferenceCampaign:
     def _close(self, round_id: int, end: int, expected: int, closer: str = "manager") -> int:
         c = self.chain
         c.advance_to(end + 60)
-        receipt = c.send(closer, c.f.closeRound(self.campaign_id, round_id))
-        closed = c.event(receipt, "RoundClosed")
+        closed = c.client(closer).close_round(self.campaign_id, round_id).event("RoundClosed")
         if int(closed["outcome"]) != expected:
             raise DemoApiError(f"round {round_id} closed with outcome {closed['outcome']}, not {expected}")
         return int(closed["raisedUsd"]) // data.USD
@@ -182,22 +180,18 @@ class ReferenceCampaign:
             ref = bytes.fromhex(order_ref(order["reference"])[2:])
             amount = int(order["payment_amount"])
             token = c.token_address(data.PAYMENT_SYMBOL)
-            receipt = c.send(
-                "manager",
-                c.f.disburse(self.campaign_id, token, supplier["wallet"], amount, ref, invoice_hash),
+            paid = c.client("manager").disburse(
+                self.campaign_id, token, supplier["wallet"], amount, ref, invoice_hash
             )
-            notes.append(
-                f"{data.PAYMENT_TOKENS:,} {data.PAYMENT_SYMBOL}, tx {receipt['transactionHash'].to_0x_hex()}"
-            )
+            notes.append(f"{data.PAYMENT_TOKENS:,} {data.PAYMENT_SYMBOL}, tx {paid.tx_hash}")
 
     def _attest(self, report: dict[str, Any]) -> str:
         c = self.chain
         with self.steps.step("An auditor attests the report's hash on chain") as notes:
             uri = f"{self.api.base_url}/api/v1/campaigns/{self.campaign_id}/reconciliation"
-            call = c.f.attestReport(
+            c.client("auditor").attest_report(
                 self.campaign_id, bytes.fromhex(report["report_hash"][2:]), report["as_of_block"], uri
             )
-            c.send("auditor", call)
             notes.append(f"{report['report_hash'][:18]}… as of block {report['as_of_block']}")
         return str(report["report_hash"])
 
@@ -211,9 +205,7 @@ class ReferenceCampaign:
             raised = self._close(opened, end, FAILED, closer)
             notes.append(f"Failed at {raised:,} USD; closed by {closer}, as anyone may after the end")
             for symbol, addresses in donors.items():
-                c.send(
-                    "manager", c.f.pushRefunds(self.campaign_id, opened, c.token_address(symbol), addresses)
-                )
+                c.client("manager").push_refunds(self.campaign_id, opened, c.token_address(symbol), addresses)
             notes.append("every pledge refunded")
 
     # ─── records through the API ─────────────────────────────────────────────────────────────────────
@@ -238,10 +230,10 @@ class ReferenceCampaign:
                 raise DemoApiError(
                     f"supplier {supplier['id']} with wallet {wallet} is {supplier['vetting_status']}"
                 )
-            receipt = c.send(
-                "manager", c.f.approveSupplier(self.campaign_id, wallet, supplier_record_hash(supplier))
+            approved = c.client("manager").approve_supplier(
+                self.campaign_id, wallet, supplier_record_hash(supplier)
             )
-            effective_at = int(c.event(receipt, "SupplierApproved")["effectiveAt"])
+            effective_at = int(approved.event("SupplierApproved")["effectiveAt"])
             notes.append(
                 f"record {supplier['id']}, wallet {wallet} approved on chain, payable after "
                 f"{data.SUPPLIER_DELAY // data.DAY} days (the guardian can revoke it until then)"

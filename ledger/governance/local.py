@@ -22,10 +22,11 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from ledger.chain import Transactor
+from ledger.client.calls import Call
 from ledger.compiler import Build
 from ledger.errors import GovernanceError
 from ledger.governance.safe import SafeAccount, SafeDeployment, create_safe, deploy_safe_contracts
-from ledger.governance.timelock import Call, OperationState, Timelock, TimelockOperation, deploy_timelock
+from ledger.governance.timelock import OperationState, Timelock, TimelockOperation, deploy_timelock
 
 DAY = 86_400
 #: How long the local timelock holds an operation before it can run.

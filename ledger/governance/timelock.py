@@ -21,6 +21,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from ledger.chain import Transactor
+from ledger.client.calls import Call
 from ledger.compiler import Build
 
 TIMELOCK_CONTRACT = "TimelockController"
@@ -40,15 +41,6 @@ class OperationState(IntEnum):
     WAITING = 1
     READY = 2
     DONE = 3
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call an operation makes."""
-
-    target: str
-    data: bytes
-    value: int = 0
 
 
 @dataclass(frozen=True)

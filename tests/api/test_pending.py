@@ -121,7 +121,7 @@ def test_a_scheduled_timelock_operation_is_listed_decoded_until_executed(
 ) -> None:
     with governed.reverted() as chain, api_client(engine) as client:
         new_manager = chain.outsider.address
-        operation, _ = chain.schedule(chain.call("setManager", 2, new_manager))
+        operation, _ = chain.schedule(chain.calls.set_manager(2, new_manager))
         chain.index(engine)
         body = client.get(f"{API}/campaigns/2/pending-changes").json()
         [change] = body["data"]

@@ -13,6 +13,7 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
 from ledger.chain import DecodedError, Transactor
+from ledger.client import TxResult
 from ledger.errors import TransactionFailedError
 from tests.conftest import DAY, USD, LedgerEnv
 
@@ -42,7 +43,10 @@ def unit(symbol: str) -> int:
 
 
 def events(env: LedgerEnv, receipt: Any, name: str) -> list[Any]:
-    """The args of every ``name`` event the ledger emitted in ``receipt`` (other contracts' logs ignored)."""
+    """The args of every ``name`` event the ledger emitted in ``receipt`` (a receipt, or the client's
+    :class:`~ledger.client.TxResult`; other contracts' logs ignored)."""
+    if isinstance(receipt, TxResult):
+        return receipt.all(name)
     return [e["args"] for e in getattr(env.ledger.events, name)().process_receipt(receipt, errors=DISCARD)]
 
 
@@ -54,7 +58,9 @@ def only_event(env: LedgerEnv, receipt: Any, name: str) -> Any:
 
 
 def gas_cost(receipt: Any) -> int:
-    """Wei paid for a transaction."""
+    """Wei paid for a transaction (a receipt, or the client's :class:`~ledger.client.TxResult`)."""
+    if isinstance(receipt, TxResult):
+        return receipt.fee_wei
     return int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
 
 

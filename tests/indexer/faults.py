@@ -270,8 +270,8 @@ def spread_pledges(env: LedgerEnv, *, blocks: int, per_block: int, gap: int) -> 
     round_id = env.open_round(ids["c1"], goal_usd=10**14 * USD, days=30, aon=False)
     usdc = env.tokens["USDC"]
     for donor in env.donors:
-        donor.send(usdc.functions.approve(env.ledger.address, 2**255))
-    pledge_eth = env.ledger.encode_abi("pledge", [ids["c1"], round_id])
+        env.client(donor).approve_token(usdc.address, 2**255)
+    calls = env.client().calls
     url = str(env.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
     session = requests.Session()
 
@@ -288,17 +288,14 @@ def spread_pledges(env: LedgerEnv, *, blocks: int, per_block: int, gap: int) -> 
             for _ in range(per_block):
                 donor = env.donors[count % len(env.donors)].address
                 if count % 2:
-                    data = env.ledger.encode_abi(
-                        "pledgeToken", [ids["c1"], round_id, usdc.address, 10**6 + count]
-                    )
-                    value = 0
+                    call = calls.pledge_token(ids["c1"], round_id, usdc.address, 10**6 + count)
                 else:
-                    data, value = pledge_eth, 10**15 + count
+                    call = calls.pledge(ids["c1"], round_id, 10**15 + count)
                 tx = {
                     "from": donor,
-                    "to": env.ledger.address,
-                    "data": data,
-                    "value": hex(value),
+                    "to": call.to,
+                    "data": "0x" + call.data.hex(),
+                    "value": hex(call.value),
                     "gas": hex(300_000),
                 }
                 txs.append(("eth_sendTransaction", [tx]))

@@ -15,10 +15,11 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import Call, LedgerCalls
 from ledger.compiler import Build
 from ledger.deploy import Deployment, deploy_local
 from ledger.governance.local import LocalGovernance
-from ledger.governance.timelock import TIMELOCK_CONTRACT, Call, TimelockOperation
+from ledger.governance.timelock import TIMELOCK_CONTRACT, TimelockOperation
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
@@ -54,9 +55,10 @@ class GovernedChain:
         with RpcClient(self.node.rpc_url, give_up_after=30) as rpc:
             return Indexer(rpc, engine, self.source(), config).run(once=True, **run)
 
-    def call(self, function: str, *args: Any) -> Call:
-        """A call to the ledger, for the timelock to make."""
-        return Call(self.ledger.address, bytes.fromhex(self.ledger.encode_abi(function, list(args))[2:]))
+    @property
+    def calls(self) -> LedgerCalls:
+        """The ledger's calls, for the timelock to make."""
+        return LedgerCalls(self.ledger.address, self.ledger.abi)
 
     def timelock_call(self, function: str, *args: Any) -> Call:
         """A call to the timelock itself (a change of its own settings)."""
@@ -133,9 +135,9 @@ def governed_chain(build: Build) -> Iterator[GovernedChain]:
         feed = deployment.tokens["ETH"].feed
         calls = []
         for _ in CAMPAIGNS:
-            calls.append(chain.call("createCampaign", manager.address, "WAHO", b"\x11" * 32, 0))
+            calls.append(chain.calls.create_campaign(manager.address, "WAHO", b"\x11" * 32, 0))
         governance.run(calls, chain.advance)
-        governance.run([chain.call("acceptToken", c, ETH, feed, DAY) for c in CAMPAIGNS], chain.advance)
+        governance.run([chain.calls.accept_token(c, ETH, feed, DAY) for c in CAMPAIGNS], chain.advance)
         assert chain.f.campaignCount().call() == len(CAMPAIGNS)
         yield chain
     finally:

@@ -80,7 +80,7 @@ def _open_round(env: LedgerEnv) -> Round:
     for donor in env.donors[1::2]:  # those who pledge DAI
         donor.send(env.tokens["DAI"].functions.approve(env.ledger.address, 10**9 * DAI_UNIT))
     receipt = env.pledge(env.donors[0], campaign_id, round_id, "ETH", 42 * ETH_UNIT)
-    return Round(campaign_id, round_id, receipt["transactionHash"].to_0x_hex())
+    return Round(campaign_id, round_id, receipt.tx_hash)
 
 
 def _pledge_blocks(env: LedgerEnv, r: Round, count: int) -> list[str]:

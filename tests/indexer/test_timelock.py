@@ -64,9 +64,9 @@ def test_the_timelocks_operations_are_mirrored_exactly_and_its_roles_stay_out_of
 ) -> None:
     new_canceller = chain.outsider.address
     chain.governance.run([chain.timelock_call("grantRole", CANCELLER_ROLE, new_canceller)], chain.advance)
-    executed, _ = chain.schedule(chain.call("setManager", 1, chain.outsider.address))
+    executed, _ = chain.schedule(chain.calls.set_manager(1, chain.outsider.address))
     chain.execute(executed)
-    cancelled, _ = chain.schedule(chain.call("pauseCampaign", 2))
+    cancelled, _ = chain.schedule(chain.calls.pause_campaign(2))
     chain.cancel_as_guardian(cancelled)
     chain.index(engine)
 
@@ -90,7 +90,7 @@ def test_a_scheduled_operation_is_pending_decoded_until_it_is_executed(
 ) -> None:
     new_manager = chain.outsider.address
     operation, receipt = chain.schedule(
-        chain.call("setManager", 1, new_manager), chain.call("pauseCampaign", 1)
+        chain.calls.set_manager(1, new_manager), chain.calls.pause_campaign(1)
     )
     scheduled_at = int(chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     chain.index(engine)
@@ -134,7 +134,7 @@ def test_an_operation_cancelled_by_the_guardian_is_no_longer_pending(
     chain: GovernedChain, engine: Engine
 ) -> None:
     auditor_role = chain.f.AUDITOR_ROLE().call()
-    operation, _ = chain.schedule(chain.call("grantRole", auditor_role, chain.outsider.address))
+    operation, _ = chain.schedule(chain.calls.grant_role(auditor_role, chain.outsider.address))
     chain.index(engine)
     [change] = _pending(engine)
     assert change.all_campaigns and change.campaign_ids == ()
@@ -152,7 +152,7 @@ def test_an_operation_cancelled_by_the_guardian_is_no_longer_pending(
 def test_an_operation_scheduled_again_after_a_cancellation_is_pending_again(
     chain: GovernedChain, engine: Engine
 ) -> None:
-    operation, _ = chain.schedule(chain.call("setManager", 2, chain.outsider.address))
+    operation, _ = chain.schedule(chain.calls.set_manager(2, chain.outsider.address))
     chain.cancel_as_guardian(operation)
     chain.governance.schedule(operation)  # the same id again
     chain.index(engine)
@@ -192,7 +192,7 @@ def test_indexing_again_changes_nothing_and_a_reorg_drops_the_operation(
 ) -> None:
     chain_id = chain.w3.eth.chain_id
     before_schedule = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    chain.schedule(chain.call("setManager", 1, chain.outsider.address))
+    chain.schedule(chain.calls.set_manager(1, chain.outsider.address))
     chain.index(engine)
     mirrored = mirror_events(engine, chain_id, TIMELOCK_EVENT_TABLES)
     assert len(_pending(engine)) == 1
