@@ -33,7 +33,16 @@ COMPILER_SETTINGS: dict[str, Any] = {
     "evmVersion": EVM_VERSION,
     "optimizer": {"enabled": True, "runs": 200},
     "outputSelection": {
-        "*": {"*": ["abi", "userdoc", "devdoc", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+        "*": {
+            "*": [
+                "abi",
+                "userdoc",
+                "devdoc",
+                "metadata",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.object",
+            ]
+        }
     },
 }
 
@@ -55,6 +64,9 @@ class Artifact:
     deployed_bytecode: str
     userdoc: dict[str, Any]
     devdoc: dict[str, Any]
+    #: The compiler's metadata, the JSON text exactly as solc wrote it (its hash is in the bytecode's CBOR
+    #: tail): compiler version, settings and every source's keccak256, what a block explorer verifies against.
+    metadata: str
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,7 @@ def compile_contracts(
                 deployed_bytecode="0x" + compiled["evm"]["deployedBytecode"]["object"],
                 userdoc=compiled.get("userdoc", {}),
                 devdoc=compiled.get("devdoc", {}),
+                metadata=compiled["metadata"],
             )
     build = Build(
         compiler_version=version, settings=COMPILER_SETTINGS, input_hash=input_hash, artifacts=artifacts
