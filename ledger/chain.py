@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from eth_account import Account
@@ -122,6 +123,8 @@ class Transactor:
     def explain(self, exc: Exception, what: str) -> TransactionFailedError:
         """The error to raise for a failed call or estimate: the revert named and explained if it is known."""
         decoded = self.errors.decode(revert_data(exc))
+        if decoded is None and isinstance(exc, Web3RPCError) and "insufficient funds" in str(exc).lower():
+            return self._refused(exc, what)
         if decoded is None:
             return TransactionFailedError(f"{what} reverted: {exc}")
         return explain(decoded, what)
@@ -166,14 +169,36 @@ class Transactor:
 
     def _submit(self, tx: TxParams, what: str) -> TxReceipt:
         signed = self.account.sign_transaction(cast(dict[str, Any], tx))
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except Web3RPCError as exc:
+            raise self._refused(exc, what) from exc
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         if receipt["status"] != 1:
             raise TransactionFailedError(f"{what} reverted in block {receipt['blockNumber']}")
         return receipt
 
+    def _refused(self, exc: Web3RPCError, what: str) -> TransactionFailedError:
+        """The node's refusal of a signed transaction, in words (funds, nonce, fees)."""
+        message = str(exc.rpc_response.get("error", {}).get("message", exc)) if exc.rpc_response else str(exc)
+        if "insufficient funds" in message.lower():
+            balance = self.w3.eth.get_balance(self.address)
+            return TransactionFailedError(
+                f"{what}: {self.address} holds {Decimal(balance).scaleb(-18)} ETH, not enough for the value "
+                f"and "
+                "gas; fund it first"
+            )
+        return TransactionFailedError(f"{what}: the node refused the transaction: {message}")
+
     def deploy(self, abi: list[dict[str, Any]], bytecode: str, *args: Any) -> Contract:
         """Deploy a contract and return it bound to its address."""
+        return self.deploy_with_receipt(abi, bytecode, *args)[0]
+
+    def deploy_with_receipt(
+        self, abi: list[dict[str, Any]], bytecode: str, *args: Any
+    ) -> tuple[Contract, TxReceipt]:
+        """Deploy a contract; return it bound to its address, and the receipt of its creation transaction
+        (its hash and block are what a block explorer asks for to verify the contract)."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         tx: TxParams = {"data": data}
@@ -181,4 +206,4 @@ class Transactor:
         receipt = self.send_raw(tx, "deployment", gas=gas)
         address = receipt["contractAddress"]
         assert address is not None
-        return self.w3.eth.contract(address=address, abi=abi)
+        return self.w3.eth.contract(address=address, abi=abi), receipt

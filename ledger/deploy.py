@@ -77,6 +77,9 @@ class Deployment:
     governance: GovernanceDeployment | None = None
     tokens: dict[str, TokenDeployment] = field(default_factory=dict)
     ledger_version: int = LEDGER_VERSION
+    #: The hash of the transaction that created the ledger (``0x``-prefixed hex); ``None`` in files written
+    #: before it was recorded.
+    creation_tx: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -169,6 +172,19 @@ def is_timelock(w3: Web3, build: Build, address: str) -> bool:
     return True
 
 
+def ledger_constructor_args(
+    *, admin: str, guardian: str, admin_transfer_delay: int, min_supplier_delay: int
+) -> tuple[str, str, int, int]:
+    """The ledger constructor's arguments, in its order: ``(admin, guardian, adminTransferDelay,
+    minSupplierDelay)``. :mod:`ledger.verification` encodes them again from a :class:`Deployment`."""
+    return (
+        Web3.to_checksum_address(admin),
+        Web3.to_checksum_address(guardian),
+        admin_transfer_delay,
+        min_supplier_delay,
+    )
+
+
 def deploy(
     w3: Web3,
     deployer: Transactor,
@@ -189,13 +205,15 @@ def deploy(
     if not Web3.is_address(admin) or not Web3.is_address(guardian):
         raise LedgerError(f"the admin ({admin}) and the guardian ({guardian}) must be addresses")
     artifact = build["PledgeLedger"]
-    ledger = deployer.deploy(
+    ledger, receipt = deployer.deploy_with_receipt(
         artifact.abi,
         artifact.bytecode,
-        Web3.to_checksum_address(admin),
-        Web3.to_checksum_address(guardian),
-        admin_transfer_delay,
-        min_supplier_delay,
+        *ledger_constructor_args(
+            admin=admin,
+            guardian=guardian,
+            admin_transfer_delay=admin_transfer_delay,
+            min_supplier_delay=min_supplier_delay,
+        ),
     )
     block_number = w3.eth.block_number
     tokens: dict[str, TokenDeployment] = {}
@@ -220,6 +238,7 @@ def deploy(
         timelock=Web3.to_checksum_address(admin) if is_timelock(w3, build, admin) else None,
         governance=governance,
         tokens=tokens,
+        creation_tx=Web3.to_hex(receipt["transactionHash"]),
     )
 
 
@@ -238,4 +257,63 @@ def deploy_local(
         admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
         min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
         governance=governance,
+    )
+
+
+def reusable_deployment(w3: Web3, directory: Path) -> Deployment | None:
+    """This chain's deployment file if it was written for this very chain (same genesis, the ledger's code at
+    its address), so that ``up`` run again on the same chain continues it; else None."""
+    try:
+        known = load_deployment(directory, w3.eth.chain_id)
+    except DeploymentNotFoundError:
+        return None
+    genesis = w3.eth.get_block(0)["hash"].to_0x_hex()
+    if known.genesis_hash == genesis and w3.eth.get_code(Web3.to_checksum_address(known.ledger)):
+        return known
+    return None
+
+
+@dataclass(frozen=True)
+class GovernancePlan:
+    """Who governs a new deployment and with which delays: ``deploy``'s options with the defaults
+    filled in."""
+
+    admin: str
+    guardian: str
+    admin_transfer_delay: int
+    min_supplier_delay: int
+
+
+def governance_plan(
+    *,
+    local: bool,
+    admin: str | None,
+    guardian: str | None,
+    admin_delay: int | None = None,
+    min_supplier_delay: int | None = None,
+) -> GovernancePlan | None:
+    """The governance a deployment gets. None: the local set-up built from the development accounts
+    (:func:`deploy_local`), which only a local chain may have. Refuses what would leave donors' money with a
+    single key and no time to react: no admin or guardian on a real chain, a supplier delay of 0 there."""
+    if admin is None:
+        if not local:
+            raise LedgerError(
+                "this is not a local chain: deploy with `pledgeledger deploy --admin ADDRESS "
+                "--guardian ADDRESS` "
+                "(a TimelockController whose proposer is your board's Safe, and a Safe)"
+            )
+        return None
+    if guardian is None:
+        raise LedgerError("--admin needs --guardian too: the guardian (a Safe) pauses, revokes and cancels")
+    for name, address in (("--admin", admin), ("--guardian", guardian)):
+        if not Web3.is_address(address):
+            raise LedgerError(f"{name} {address!r} is not an address (0x followed by 40 hex digits)")
+    if min_supplier_delay is None:
+        min_supplier_delay = LOCAL_MIN_SUPPLIER_DELAY if local else DEFAULT_MIN_SUPPLIER_DELAY
+    if min_supplier_delay == 0 and not local:
+        raise LedgerError("a minimum supplier delay of 0 is for local chains only: give the guardian time")
+    if admin_delay is None:
+        admin_delay = LOCAL_ADMIN_TRANSFER_DELAY if local else DEFAULT_ADMIN_TRANSFER_DELAY
+    return GovernancePlan(
+        Web3.to_checksum_address(admin), Web3.to_checksum_address(guardian), admin_delay, min_supplier_delay
     )

@@ -29,13 +29,13 @@ from typing import Literal
 
 from ledger.compiler import EVM_VERSION
 from ledger.errors import NodeStartError, ToolchainError
+from ledger.networks import ANVIL_CHAIN_ID as ANVIL_CHAIN_ID
+from ledger.networks import GANACHE_CHAIN_ID as GANACHE_CHAIN_ID
 from ledger.paths import NODE_MODULES
 from ledger.settings import get_settings
 
 NodeKind = Literal["anvil", "ganache"]
 
-ANVIL_CHAIN_ID = 31337
-GANACHE_CHAIN_ID = 1337
 DEV_BALANCE_ETH = 1_000_000
 
 _running: set[LocalNode] = set()

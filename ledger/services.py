@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -58,11 +60,11 @@ def running_indexer(
             thread.join(timeout=30)
 
 
-def ensure_port_free(host: str, port: int) -> None:
+def ensure_port_free(host: str, port: int, *, option: str = "--port") -> None:
     """Refuse a port something already listens on, with a message that says what to do."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         if sock.connect_ex((host, port)) == 0:
-            raise LedgerError(f"port {port} on {host} is in use: pass --port to choose another")
+            raise LedgerError(f"port {port} on {host} is in use: pass {option} to choose another")
 
 
 @contextlib.contextmanager
@@ -89,3 +91,18 @@ def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def up_database_url(
+    given: str | None, *, chain_started: bool, deployment_chain: tuple[int, str]
+) -> str | None:
+    """The database ``up`` mirrors into: ``given``, else None (the settings' database) for a chain that
+    outlives ``up``; a chain started by ``up`` ends with it, so its mirror goes to a SQLite file of its own
+    (a database never holds two chains with the same id). ``deployment_chain``: (chain id, genesis hash)."""
+    if given:
+        return given
+    if not chain_started:
+        return None
+    chain_id, genesis = deployment_chain
+    directory = Path(tempfile.gettempdir()) / "pledgeledger-up"
+    return f"sqlite:///{directory / f'chain-{chain_id}-{genesis[2:14]}.db'}"

@@ -1,7 +1,7 @@
 """The typed client of the ledger contract (:class:`LedgerClient`), the calls it makes (:class:`LedgerCalls`,
 also what a timelock schedules or a Safe signs) and what it returns (:class:`TxResult`, typed views)."""
 
-from ledger.client.calls import ERC20_ABI, ETH, Call, LedgerCalls
+from ledger.client.calls import ERC20_ABI, ERC20_ERRORS_ABI, ETH, Call, LedgerCalls
 from ledger.client.ledger import GasEstimate, LedgerClient
 from ledger.client.results import (
     CampaignInfo,
@@ -16,6 +16,7 @@ from ledger.client.results import (
 
 __all__ = [
     "ERC20_ABI",
+    "ERC20_ERRORS_ABI",
     "ETH",
     "Call",
     "CampaignInfo",

@@ -58,6 +58,23 @@ ERC20_ABI: list[dict[str, Any]] = [
 ]
 
 
+def _error(name: str, *inputs: tuple[str, str]) -> dict[str, Any]:
+    return {"type": "error", "name": name, "inputs": [{"name": n, "type": t} for n, t in inputs]}
+
+
+#: ERC-6093's token errors (OpenZeppelin 5 tokens raise them), so that a token's refusal is named too.
+ERC20_ERRORS_ABI: list[dict[str, Any]] = [
+    _error("ERC20InsufficientBalance", ("sender", "address"), ("balance", "uint256"), ("needed", "uint256")),
+    _error(
+        "ERC20InsufficientAllowance", ("spender", "address"), ("allowance", "uint256"), ("needed", "uint256")
+    ),
+    _error("ERC20InvalidSender", ("sender", "address")),
+    _error("ERC20InvalidReceiver", ("receiver", "address")),
+    _error("ERC20InvalidApprover", ("approver", "address")),
+    _error("ERC20InvalidSpender", ("spender", "address")),
+]
+
+
 @dataclass(frozen=True)
 class Call:
     """One call: its target, calldata and ETH value, and the function's name (for messages)."""

@@ -31,6 +31,9 @@ from ledger.client.results import (
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.reverts import DecodedError, explain
 
+#: Blocks per eth_getLogs request: what public nodes answer without a "range too large" error.
+LOG_WINDOW = 10_000
+
 
 @dataclass(frozen=True)
 class GasEstimate:
@@ -308,3 +311,22 @@ class LedgerClient:
 
     def round_state(self, campaign_id: int, round_id: int) -> int:
         return int(self.contract.functions.round(campaign_id, round_id).call()[2])
+
+    # ─── events ──────────────────────────────────────────────────────────────────────────────────────
+
+    def event_args(
+        self, name: str, *, from_block: int, to_block: int | None = None, **indexed: Any
+    ) -> list[dict[str, Any]]:
+        """The arguments of every ``name`` event from ``from_block`` to ``to_block`` (default: the head)
+        whose indexed arguments equal ``indexed``, oldest first; read in windows of :data:`LOG_WINDOW`
+        blocks, the range public nodes answer."""
+        event = self.contract.events[name]
+        head = int(self.w3.eth.block_number) if to_block is None else to_block
+        found: list[dict[str, Any]] = []
+        for start in range(from_block, head + 1, LOG_WINDOW):
+            end = min(start + LOG_WINDOW - 1, head)
+            found += [
+                dict(log["args"])
+                for log in event.get_logs(from_block=start, to_block=end, argument_filters=indexed)
+            ]
+        return found

@@ -16,6 +16,7 @@ from ledger.demo import data
 from ledger.demo.api_client import ApiClient, DemoApiError
 from ledger.demo.chain import DemoChain
 from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
+from ledger.records.anchors import supplier_record_hash
 from ledger.records.service import order_ref
 
 SUCCEEDED, FAILED = 2, 3
@@ -32,12 +33,6 @@ class DemoResult:
 
 def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def supplier_record_hash(supplier: dict[str, Any]) -> bytes:
-    """What ``approveSupplier`` anchors: the SHA-256 of the vetted record's identifying fields as JSON."""
-    fields = {k: supplier[k] for k in ("id", "name", "country", "wallet", "vetting_status", "version")}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).digest()
 
 
 class Steps:

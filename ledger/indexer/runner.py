@@ -82,6 +82,20 @@ class LedgerSource:
             timelock_abi=build[TIMELOCK_CONTRACT].abi if timelock is not None else [],
         )
 
+    @classmethod
+    def from_packaged_abis(cls, deployment: Deployment) -> LedgerSource:
+        """As :meth:`from_deployment`, with the ABIs packaged with the code (no compiler needed)."""
+        from ledger.contract_abi import packaged_abi
+
+        timelock = deployment.timelock
+        return cls(
+            address=deployment.ledger,
+            start_block=deployment.block_number,
+            abi=list(packaged_abi("PledgeLedger")),
+            timelock=timelock,
+            timelock_abi=list(packaged_abi("TimelockController")) if timelock is not None else [],
+        )
+
     @property
     def addresses(self) -> list[str]:
         """The contracts whose logs are fetched."""

@@ -65,3 +65,22 @@ def approximately(quantity: Decimal) -> str:
     if quantity >= 10:
         return f"≈ {quantity.quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=EXACT):,}"
     return f"≈ {quantity.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN, context=EXACT)}"
+
+
+def base_units(text: str, decimals: int) -> int:
+    """``"70,000.5"`` whole tokens → base units, exactly; refuses what is not a non-negative
+    amount or has more
+    decimals than the token (a fraction of a base unit cannot be sent)."""
+    from decimal import InvalidOperation
+
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount (e.g. 10, 0.5 or 70,000)") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{text!r} is not an amount (e.g. 10, 0.5 or 70,000)")
+    scaled = value.scaleb(decimals, EXACT)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{text!r} has more than {decimals} decimals, the token's smallest unit")
+    return int(scaled)

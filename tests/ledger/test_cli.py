@@ -148,7 +148,13 @@ def test_up_exit_deploys_and_returns(tmp_path: Path) -> None:
 def test_mainnet_like_chain_requires_a_keystore(tmp_path: Path) -> None:
     from ledger.node import local_node
 
+    someone = "0x" + "11" * 20
     with local_node("anvil", chain_id=4242) as node:
-        result = _run("deploy", "--rpc-url", node.rpc_url, cwd=tmp_path)
+        ungoverned = _run("deploy", "--rpc-url", node.rpc_url, cwd=tmp_path)
+        result = _run(
+            "deploy", "--rpc-url", node.rpc_url, "--admin", someone, "--guardian", someone, cwd=tmp_path
+        )
+    assert ungoverned.returncode == 1
+    assert "--admin ADDRESS --guardian ADDRESS" in ungoverned.stderr
     assert result.returncode == 1
     assert "pass --keystore" in result.stderr

@@ -1,0 +1,199 @@
+"""``round``: open a funding round (manager) and close it (the manager once its goal is met; anyone after
+its end)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.cli.app import MANAGER, app
+from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
+from ledger.cli.options import (
+    AccountOption,
+    CampaignArgument,
+    DryRunOption,
+    JsonOption,
+    KeystoreOption,
+    RoundArgument,
+    RpcUrlOption,
+    UnsignedOption,
+    YesOption,
+)
+from ledger.cli.parse import amount, moment
+from ledger.errors import LedgerError
+
+if TYPE_CHECKING:
+    from ledger.client import TxResult
+
+round_app = typer.Typer(
+    help="Funding rounds: open (manager), close (the manager, or anyone after the end).", no_args_is_help=True
+)
+app.add_typer(round_app, name="round", rich_help_panel=MANAGER)
+
+
+def _opened(results: list[TxResult]) -> dict[str, Any]:
+    for result in results:
+        for event in result.all("RoundOpened"):
+            return {"round": int(event["roundId"])}
+    return {}
+
+
+def _closed(results: list[TxResult]) -> dict[str, Any]:
+    from ledger.reverts import ROUND_STATES
+
+    for result in results:
+        for event in result.all("RoundClosed"):
+            return {"outcome": ROUND_STATES[int(event["outcome"])]}
+    return {}
+
+
+@round_app.command("open", rich_help_panel=MANAGER)
+def open_round(
+    campaign: CampaignArgument,
+    end: Annotated[
+        str,
+        typer.Option(
+            metavar="TIME",
+            help="When pledges stop: +14d (from now, on the chain's clock) or 2026-12-20T14:00 (UTC)",
+        ),
+    ],
+    goal_usd: Annotated[
+        str, typer.Option("--goal-usd", metavar="USD", help="The round's goal in USD, e.g. 70,000")
+    ],
+    start: Annotated[
+        str, typer.Option(metavar="TIME", help="When pledges open: now, +1d or a date-time")
+    ] = "now",
+    all_or_nothing: Annotated[
+        bool,
+        typer.Option(
+            "--all-or-nothing",
+            help="If the goal is missed, every donor gets their pledge back "
+            "(otherwise the manager keeps what "
+            "was raised)",
+        ),
+    ] = False,
+    rpc_url: RpcUrlOption = None,
+    keystore: KeystoreOption = None,
+    account: AccountOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+    unsigned: UnsignedOption = None,
+) -> None:
+    """Open the campaign's next funding round (its manager)."""
+    from ledger.reconcile.units import USD_DECIMALS
+
+    goal = amount(goal_usd, USD_DECIMALS, "--goal-usd")
+    if goal == 0:
+        raise LedgerError("--goal-usd must be more than 0")
+
+    def plan(chain: OnChain) -> Plan:
+        from ledger.reconcile.units import human_decimal, usd
+        from ledger.reverts import duration, utc
+
+        now = chain.now()
+        opens, closes = moment(start, "--start", now=now), moment(end, "--end", now=now)
+        if closes <= max(opens, now):
+            raise LedgerError(f"--end {utc(closes)} must come after the start and after now ({utc(now)})")
+        round_id = chain.ledger.campaign(campaign).round_count + 1
+        rule = (
+            "all or nothing: if the goal is missed, donors get their pledges back"
+            if all_or_nothing
+            else "keep what is raised, even below the goal"
+        )
+        return Plan(
+            title=f"Open round {round_id} of campaign {campaign}",
+            role=Role.MANAGER,
+            campaign_id=campaign,
+            steps=[
+                Step(
+                    chain.ledger.calls.open_round(campaign, opens, closes, goal, all_or_nothing),
+                    f"Open round {round_id} of campaign {campaign} for {duration(closes - opens)}, "
+                    f"goal {human_decimal(usd(goal))} USD",
+                )
+            ],
+            facts=[("From", utc(opens)), ("Until", utc(closes)), ("Rule", rule)],
+            outcome=_opened,
+        )
+
+    run_plan(
+        plan,
+        rpc_url=rpc_url,
+        keystore=keystore,
+        account=account,
+        yes=yes,
+        dry_run=dry_run,
+        as_json=as_json,
+        unsigned=unsigned,
+    )
+
+
+@round_app.command("close", rich_help_panel=MANAGER)
+def close_round(
+    campaign: CampaignArgument,
+    round_id: RoundArgument,
+    rpc_url: RpcUrlOption = None,
+    keystore: KeystoreOption = None,
+    account: AccountOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+    unsigned: UnsignedOption = None,
+) -> None:
+    """Close a round: anyone once it has ended, its manager before that once the goal is met. It succeeds
+    when it met its goal; otherwise it fails (and an all-or-nothing round's donors can take their pledges
+    back)."""
+
+    def plan(chain: OnChain) -> Plan:
+        from ledger.client import RoundState
+        from ledger.reconcile.units import human_decimal, usd
+        from ledger.reverts import utc
+
+        info = chain.ledger.round(campaign, round_id)
+        ended = chain.now() >= info.end
+        met = info.raised_usd >= info.goal_usd
+        if info.state is RoundState.OPEN and not ended and not met:
+            raise LedgerError(
+                f"round {round_id} of campaign {campaign} is open until {utc(info.end)} "
+                f"and has not met its goal "
+                f"({human_decimal(usd(info.raised_usd))} of {human_decimal(usd(info.goal_usd))} USD): "
+                "it can be closed once it ends"
+            )
+        if met:
+            outcome = "succeeds: the funds become spendable by the manager"
+        elif info.all_or_nothing:
+            outcome = "fails: every donor can take their pledge back (`refund push` or `refund claim`)"
+        else:
+            outcome = "misses its goal; the manager keeps what was raised (not all or nothing)"
+        return Plan(
+            title=f"Close round {round_id} of campaign {campaign}",
+            # Before its end only the manager may close it (to bank a goal already met); after, anyone.
+            role=Role.ANYONE if ended else Role.MANAGER,
+            campaign_id=campaign,
+            steps=[
+                Step(
+                    chain.ledger.calls.close_round(campaign, round_id),
+                    f"Close round {round_id} of campaign {campaign}: it {outcome}",
+                )
+            ],
+            facts=[
+                (
+                    "Raised",
+                    f"{human_decimal(usd(info.raised_usd))} of {human_decimal(usd(info.goal_usd))} USD",
+                ),
+                ("Ends", utc(info.end)),
+            ],
+            outcome=_closed,
+        )
+
+    run_plan(
+        plan,
+        rpc_url=rpc_url,
+        keystore=keystore,
+        account=account,
+        yes=yes,
+        dry_run=dry_run,
+        as_json=as_json,
+        unsigned=unsigned,
+    )
