@@ -67,6 +67,11 @@ def duration(seconds: int) -> str:
         return f"{days} day{'s' if days != 1 else ''}"
     if seconds and seconds % 3_600 == 0:
         return f"{seconds // 3_600} h"
+    if seconds >= 86_400:  # the exact seconds would not help: days and hours
+        days, rest = divmod(seconds, 86_400)
+        return f"{days} day{'s' if days != 1 else ''} {rest // 3_600} h"
+    if seconds >= 3_600:
+        return f"{seconds // 3_600} h {seconds % 3_600 // 60} min"
     return f"{seconds} s"
 
 

@@ -4,7 +4,7 @@ command needs (web3, SQLAlchemy, the API) loads when it runs, so that ``--help``
 
 # Importing a module registers its commands; the order is the order of the help's panels.
 from ledger.cli import run  # noqa: F401  # isort: skip
-from ledger.cli import campaign, token, timelock, safe  # noqa: F401  # isort: skip
+from ledger.cli import campaign, token, role, timelock, safe  # noqa: F401  # isort: skip
 from ledger.cli import round, supplier, pay, refund  # noqa: F401  # isort: skip
 from ledger.cli import attest, reconcile  # noqa: F401  # isort: skip
 from ledger.cli import pledge  # noqa: F401  # isort: skip

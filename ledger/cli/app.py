@@ -20,7 +20,7 @@ app = typer.Typer(
     help="Crowdfunding ledger for humanitarian procurement: pledges on chain, reconciled in SQL.",
     epilog=(
         "**By role**\n\n"
-        "*admin*: campaign create · campaign set-manager · campaign cancel · token accept · "
+        "*admin*: campaign create · campaign set-manager · campaign cancel · token accept · role grant · "
         "timelock execute · safe execute\n\n"
         "*guardian*: campaign pause · campaign unpause · campaign cancel · supplier revoke\n\n"
         "*manager*: round open · round close · supplier approve · pay · refund push\n\n"
@@ -34,8 +34,8 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # a command to copy stays on one line
+err_console = Console(stderr=True, soft_wrap=True)
 
 #: Help panels, by who uses the commands.
 RUN = "Run the system"

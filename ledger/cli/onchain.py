@@ -425,9 +425,9 @@ def estimate(chain: OnChain, signer: Transactor, plan: Plan, path: Route) -> Cos
 
 
 def _eth_words(chain: OnChain, plan: Plan, wei: int) -> str:
-    from ledger.reconcile.units import human_amount, human_decimal
+    from ledger.reconcile.units import human_decimal
 
-    text = f"{human_amount(wei, 18)} ETH"
+    text = f"{human_decimal(Decimal(wei).scaleb(-18), 6)} ETH"
     reading = chain.eth_usd(plan.campaign_id)
     return text + (f" (≈ {human_decimal(reading.usd(wei, 18), 4)} USD)" if reading is not None else "")
 

@@ -21,6 +21,7 @@ from ledger.cli.options import (
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
+    from ledger.client import TxResult
     from ledger.governance.timelock import TimelockOperation
 
 timelock_app = typer.Typer(
@@ -53,6 +54,12 @@ def scheduled_operation(chain: OnChain, operation_id: bytes) -> TimelockOperatio
     if operation.id != operation_id:
         raise LedgerError(f"the timelock's events do not rebuild operation 0x{operation_id.hex()}")
     return operation
+
+
+def _ran(results: list[TxResult]) -> dict[str, Any]:
+    """What the operation created, for people and scripts: a campaign's id."""
+    created = [int(e["campaignId"]) for r in results for e in r.all("CampaignCreated")]
+    return {"campaign": created[0]} if len(created) == 1 else {}
 
 
 def _operation_id(text: str) -> bytes:
@@ -112,6 +119,7 @@ def execute(
                     f"Run {len(scheduled.calls)} call(s) the admin scheduled: " + "; ".join(described),
                 )
             ],
+            outcome=_ran,
         )
 
     run_plan(

@@ -4,6 +4,7 @@ pledge revert, or price it wrongly."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -30,11 +31,12 @@ app.add_typer(token_app, name="token", rich_help_panel=ADMIN)
 @token_app.command("accept", rich_help_panel=ADMIN)
 def accept(
     campaign: CampaignArgument,
-    token: Annotated[
-        str,
+    tokens: Annotated[
+        list[str],
         typer.Argument(
-            metavar="TOKEN",
-            help="ETH, a token address, or the symbol of a token this deployment knows",
+            metavar="TOKEN...",
+            help="ETH, a token address, or the symbol of a token this deployment knows (several: one "
+            "operation)",
             show_default=False,
         ),
     ],
@@ -62,49 +64,29 @@ def accept(
     as_json: JsonOption = False,
     unsigned: UnsignedOption = None,
 ) -> None:
-    """Accept pledges of TOKEN in a campaign, valued in USD by its feed (admin: through its timelock)."""
+    """Accept pledges of TOKEN in a campaign, valued in USD by its feed (admin: through its timelock). Each
+    feed is read and checked first: its decimals, a positive answer, and one fresher than --max-staleness."""
     staleness = duration(max_staleness, "--max-staleness")
     if staleness <= 0:
         raise LedgerError("--max-staleness must be at least 1 second")
+    if feed is not None and len(tokens) > 1:
+        raise LedgerError("--feed prices one token: accept the tokens one at a time")
     given_feed = parse_addresses([feed], "--feed")[0] if feed is not None else None
 
     def plan(chain: OnChain) -> Plan:
-        from ledger.client.prices import check_feed, read_feed
-        from ledger.reconcile.units import human_decimal
-        from ledger.reverts import duration as words
-        from ledger.reverts import utc
-
-        address = chain.resolve_token(token)
-        symbol = chain.token_symbol(address)
-        decimals = chain.token_decimals(address)
-        if address != ETH and not chain.w3.eth.get_code(chain.w3.to_checksum_address(address)):
-            raise LedgerError(
-                f"the token {address} has no code on chain {chain.chain_id}: is it the right one?"
-            )
-        feed_address = given_feed or _known_feed(chain, address)
-        reading = read_feed(chain.w3, feed_address)
-        check_feed(reading, now=chain.now(), max_staleness=staleness)
-        if reading.description and not reading.description.replace(" ", "").upper().endswith("/USD"):
-            raise LedgerError(
-                f"the feed {feed_address} prices {reading.description!r}, not a token in USD: "
-                "a campaign's figures are in USD"
-            )
-        price = f"1 {symbol} = {human_decimal(reading.price(), 4)} USD"
+        steps: list[_Acceptance] = []
+        facts: list[tuple[str, str]] = []
+        for token in tokens:
+            step, token_facts = _accept_step(chain, campaign, token, given_feed, staleness)
+            steps.append(step)
+            facts += token_facts
+        symbols = ", ".join(chain.token_symbol(step.call_token) for step in steps)
         return Plan(
-            title=f"Accept {symbol} in campaign {campaign}",
+            title=f"Accept {symbols} in campaign {campaign}",
             role=Role.ADMIN,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.accept_token(campaign, address, feed_address, staleness),
-                    f"Accept pledges of {symbol} ({address}, {decimals} decimals) in campaign {campaign}",
-                )
-            ],
-            facts=[
-                ("Feed", f"{feed_address} ({reading.description or 'no description'})"),
-                ("Price now", f"{price} (updated {utc(reading.updated_at)})"),
-                ("Max staleness", f"{words(staleness)}: older prices refuse pledges"),
-            ],
+            steps=[step.step for step in steps],
+            facts=facts,
         )
 
     run_plan(
@@ -117,6 +99,49 @@ def accept(
         as_json=as_json,
         unsigned=unsigned,
     )
+
+
+@dataclass(frozen=True)
+class _Acceptance:
+    step: Step
+    call_token: str
+
+
+def _accept_step(
+    chain: OnChain, campaign: int, token: str, given_feed: str | None, staleness: int
+) -> tuple[_Acceptance, list[tuple[str, str]]]:
+    """The call accepting ``token`` with its feed, after checking both; and what the preview says of them."""
+    from ledger.client.prices import check_feed, read_feed
+    from ledger.reconcile.units import human_decimal
+    from ledger.reverts import duration as words
+    from ledger.reverts import utc
+
+    address = chain.resolve_token(token)
+    symbol = chain.token_symbol(address)
+    decimals = chain.token_decimals(address)
+    if address != ETH and not chain.w3.eth.get_code(chain.w3.to_checksum_address(address)):
+        raise LedgerError(f"the token {address} has no code on chain {chain.chain_id}: is it the right one?")
+    feed_address = given_feed or _known_feed(chain, address)
+    reading = read_feed(chain.w3, feed_address)
+    check_feed(reading, now=chain.now(), max_staleness=staleness)
+    if reading.description and not reading.description.replace(" ", "").upper().endswith("/USD"):
+        raise LedgerError(
+            f"the feed {feed_address} prices {reading.description!r}, not a token in USD: "
+            "a campaign's figures are in USD"
+        )
+    step = Step(
+        chain.ledger.calls.accept_token(campaign, address, feed_address, staleness),
+        f"Accept pledges of {symbol} ({address}, {decimals} decimals) in campaign {campaign}",
+    )
+    facts = [
+        (f"{symbol} feed", f"{feed_address} ({reading.description or 'no description'})"),
+        (
+            f"{symbol} price",
+            f"{human_decimal(reading.price(), 4)} USD, updated {utc(reading.updated_at)}; "
+            f"older than {words(staleness)} refuses pledges",
+        ),
+    ]
+    return _Acceptance(step, address), facts
 
 
 def _known_feed(chain: OnChain, address: str) -> str:

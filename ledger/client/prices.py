@@ -13,6 +13,7 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ledger.errors import LedgerError
 from ledger.reconcile.units import EXACT
+from ledger.reverts import duration
 
 #: The feed functions a campaign relies on.
 AGGREGATOR_ABI: list[dict[str, Any]] = [
@@ -108,6 +109,7 @@ def check_feed(reading: FeedReading, *, now: int, max_staleness: int) -> None:
     age = now - reading.updated_at
     if age > max_staleness:
         raise FeedError(
-            f"{where} was last updated {age} s ago, more than the maximum staleness of {max_staleness} s: "
+            f"{where} was last updated {duration(age)} ago, more than the maximum staleness of "
+            f"{duration(max_staleness)}: "
             "every pledge would be refused (pick the feed's heartbeat as the staleness)"
         )

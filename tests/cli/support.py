@@ -1,0 +1,154 @@
+"""Drive the ``pledgeledger`` command line as its users do, in subprocesses, against a running ``up``; and
+play the world around it (the clock passing, the price feeds updating, donors holding tokens), which no
+command of ours does on a real chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from ledger.chain import DEV_MNEMONIC, ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.deploy import Deployment, load_deployment
+
+PLEDGELEDGER = str(Path(sys.executable).parent / "pledgeledger")
+DAY = 86_400
+#: ``MockAggregator.setAnswer`` and ``MockERC20.mint``: open to anyone, as mocks.
+_MOCKS_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "setAnswer",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "answer", "type": "int256"}],
+        "outputs": [],
+    },
+    {
+        "type": "function",
+        "name": "latestRoundData",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [
+            {"name": "roundId", "type": "uint80"},
+            {"name": "answer", "type": "int256"},
+            {"name": "startedAt", "type": "uint256"},
+            {"name": "updatedAt", "type": "uint256"},
+            {"name": "answeredInRound", "type": "uint80"},
+        ],
+    },
+    {
+        "type": "function",
+        "name": "mint",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}],
+        "outputs": [],
+    },
+]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        """The one JSON object a ``--json`` command prints last."""
+        last = self.stdout.strip().splitlines()[-1]
+        parsed: dict[str, Any] = json.loads(last)
+        return parsed
+
+    def __str__(self) -> str:
+        return f"$ pledgeledger {' '.join(self.args)}\n[exit {self.returncode}]\n{self.stdout}\n{self.stderr}"
+
+
+class Cli:
+    """``pledgeledger`` run in ``cwd`` (where ``up`` runs, so the commands find it)."""
+
+    def __init__(self, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cwd = cwd
+        self.env = {**os.environ, "COLUMNS": "200", **(env or {})}
+
+    def run(self, *args: str, timeout: float = 180, input: str | None = None) -> CliResult:
+        done = subprocess.run(
+            [PLEDGELEDGER, *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            check=False,
+        )
+        return CliResult(tuple(args), done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str, timeout: float = 180) -> CliResult:
+        """Run a command that must succeed."""
+        result = self.run(*args, timeout=timeout)
+        assert result.returncode == 0, str(result)
+        return result
+
+    def refused(self, *args: str) -> CliResult:
+        """Run a command that must be refused: exit 1, one ``Error:`` line, no traceback."""
+        result = self.run(*args)
+        assert result.returncode == 1, str(result)
+        assert result.stderr.startswith("Error: "), str(result)
+        assert len(result.stderr.strip().splitlines()) == 1, str(result)
+        assert "Traceback" not in result.stderr + result.stdout, str(result)
+        return result
+
+    def send(self, *args: str) -> dict[str, Any]:
+        """Run an on-chain command with ``--yes --json``; its JSON result."""
+        return self.ok(*args, "--yes", "--json").json()
+
+
+class World:
+    """What happens on a local chain between our commands: time passes, oracles post prices, donors are
+    funded. Account 9 keeps the mock feeds fresh: no command of the test signs with it."""
+
+    def __init__(self, rpc_url: str, deployments_dir: Path) -> None:
+        self.w3: Web3 = connect(rpc_url)
+        self.deployment: Deployment = load_deployment(deployments_dir, int(self.w3.eth.chain_id))
+        self.accounts: list[LocalAccount] = dev_accounts(10, DEV_MNEMONIC)
+        self.keeper = Transactor(self.w3, self.accounts[9], ErrorDecoder([]))
+
+    def address(self, index: int) -> str:
+        return str(self.accounts[index].address)
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def nonce(self, index: int) -> int:
+        return int(self.w3.eth.get_transaction_count(self.accounts[index].address))
+
+    def _mock(self, address: str) -> Any:
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=_MOCKS_ABI)
+
+    def advance(self, seconds: int) -> None:
+        """Move the clock forward, mine, and post fresh prices (else every pledge would be refused)."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        self.refresh_feeds()
+
+    def advance_to(self, timestamp: int) -> None:
+        if timestamp > self.now():
+            self.advance(timestamp - self.now())
+
+    def refresh_feeds(self) -> None:
+        for token in self.deployment.tokens.values():
+            feed = self._mock(token.feed)
+            self.keeper.send(feed.functions.setAnswer(feed.functions.latestRoundData().call()[1]))
+
+    def fund(self, index: int, symbol: str, whole: int) -> int:
+        """Mint ``whole`` tokens of ``symbol`` to development account ``index``; the base units."""
+        token = self.deployment.tokens[symbol]
+        amount = whole * 10**token.decimals
+        self.keeper.send(self._mock(token.address).functions.mint(self.address(index), amount))
+        return amount
