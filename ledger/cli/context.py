@@ -56,12 +56,19 @@ def database_url(given: str | None) -> str:
 
 def migrated_engine(given: str | None) -> Engine:
     """An engine on :func:`database_url`, its schema brought up to date (a clear error if unreachable)."""
+    from sqlalchemy.exc import OperationalError
+
     from ledger.db.engine import make_engine
     from ledger.db.migrate import upgrade
 
     engine = make_engine(database_url(given))
     try:
         upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise LedgerError(f"cannot use the database {where}: {reason}") from None
     except BaseException:
         engine.dispose()
         raise

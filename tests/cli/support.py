@@ -15,9 +15,13 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from ledger.chain import DEV_MNEMONIC, ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.demo.api_client import ApiClient
 from ledger.deploy import Deployment, load_deployment
+from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
 
+#: Development accounts of the people (the board Safe's owners are 0, 8 and 9: ledger.governance.local).
+MANAGER, AUDITOR, ANYONE, SUPPLIER = 1, 2, 6, 7
 PLEDGELEDGER = str(Path(sys.executable).parent / "pledgeledger")
 DAY = 86_400
 #: ``MockAggregator.setAnswer`` and ``MockERC20.mint``: open to anyone, as mocks.
@@ -61,8 +65,7 @@ class CliResult:
 
     def json(self) -> dict[str, Any]:
         """The one JSON object a ``--json`` command prints last."""
-        last = self.stdout.strip().splitlines()[-1]
-        parsed: dict[str, Any] = json.loads(last)
+        parsed: dict[str, Any] = json.loads(self.stdout.strip().splitlines()[-1])
         return parsed
 
     def __str__(self) -> str:
@@ -116,7 +119,7 @@ class World:
     def __init__(self, rpc_url: str, deployments_dir: Path) -> None:
         self.w3: Web3 = connect(rpc_url)
         self.deployment: Deployment = load_deployment(deployments_dir, int(self.w3.eth.chain_id))
-        self.accounts: list[LocalAccount] = dev_accounts(10, DEV_MNEMONIC)
+        self.accounts: list[LocalAccount] = dev_accounts(10)
         self.keeper = Transactor(self.w3, self.accounts[9], ErrorDecoder([]))
 
     def address(self, index: int) -> str:
@@ -127,6 +130,10 @@ class World:
 
     def nonce(self, index: int) -> int:
         return int(self.w3.eth.get_transaction_count(self.accounts[index].address))
+
+    def nonces(self) -> list[int]:
+        """Every development account's nonce: unchanged when a command sent nothing."""
+        return [self.nonce(i) for i in range(len(self.accounts))]
 
     def _mock(self, address: str) -> Any:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=_MOCKS_ABI)
@@ -149,6 +156,25 @@ class World:
     def fund(self, index: int, symbol: str, whole: int) -> int:
         """Mint ``whole`` tokens of ``symbol`` to development account ``index``; the base units."""
         token = self.deployment.tokens[symbol]
-        amount = whole * 10**token.decimals
+        amount: int = whole * 10 ** int(token.decimals)
         self.keeper.send(self._mock(token.address).functions.mint(self.address(index), amount))
         return amount
+
+
+def as_admin(cli: Cli, world: World, tmp: Path, name: str, *command: str) -> dict[str, Any]:
+    """What the organisation's board does: the CLI writes the admin's calls as a Safe batch (scheduling
+    them on the timelock), enough owners sign and execute it, the delay passes, anyone runs it."""
+    batch = tmp / f"{name}.json"
+    written = cli.ok(*command, "--unsigned", str(batch), "--json").json()
+    assert written["safe"] == world.deployment.governance.board_safe  # type: ignore[union-attr]
+    owners = [arg for i in BOARD_OWNERS[:BOARD_THRESHOLD] for arg in ("--account", str(i))]
+    cli.ok("safe", "execute", str(batch), *owners, "--yes")
+    early = cli.refused("timelock", "execute", written["timelock_operation"], "--yes")
+    assert "is not ready" in early.stderr
+    world.advance(world.deployment.governance.timelock_delay + 60)  # type: ignore[union-attr]
+    return cli.send("timelock", "execute", written["timelock_operation"], "--account", str(ANYONE))
+
+
+def records_api(cli: Cli, base_url: str) -> ApiClient:
+    key = cli.ok("keys", "create", "--role", "manager", "--name", "procurement desk").stdout.strip()
+    return ApiClient(base_url, key)

@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ledger.demo import data
 from ledger.demo.api_client import ApiClient
-from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
 from ledger.node import LocalNode, free_port, local_node
-from tests.cli.support import DAY, Cli, World
+from tests.cli.support import ANYONE, AUDITOR, DAY, MANAGER, SUPPLIER, Cli, World, as_admin, records_api
 from tests.e2e.support import UpProcess
 
-MANAGER, AUDITOR, SUPPLIER, ANYONE = 1, 2, 7, 6
 DONORS = {"Taiyi Group": 3, "Huobi Charity": 4, "Jubi Group": 5}
 #: The tokens the reference campaign takes (the deployment's mocks: USDC with 6 decimals).
 TOKENS = ("ETH", "USDC", "DAI")
@@ -35,25 +32,6 @@ def started() -> Iterator[list[UpProcess]]:
     finally:
         for up in ups:
             up.stop()
-
-
-def as_admin(cli: Cli, world: World, tmp: Path, name: str, *command: str) -> dict[str, Any]:
-    """What the organisation's board does: the CLI writes the admin's calls as a Safe batch (scheduling
-    them on the timelock), enough owners sign and execute it, the delay passes, anyone runs it."""
-    batch = tmp / f"{name}.json"
-    written = cli.ok(*command, "--unsigned", str(batch), "--json").json()
-    assert written["safe"] == world.deployment.governance.board_safe  # type: ignore[union-attr]
-    owners = [arg for i in BOARD_OWNERS[:BOARD_THRESHOLD] for arg in ("--account", str(i))]
-    cli.ok("safe", "execute", str(batch), *owners, "--yes")
-    early = cli.refused("timelock", "execute", written["timelock_operation"], "--yes")
-    assert "is not ready" in early.stderr
-    world.advance(world.deployment.governance.timelock_delay + 60)  # type: ignore[union-attr]
-    return cli.send("timelock", "execute", written["timelock_operation"], "--account", str(ANYONE))
-
-
-def records_api(cli: Cli, base_url: str) -> ApiClient:
-    key = cli.ok("keys", "create", "--role", "manager", "--name", "procurement desk").stdout.strip()
-    return ApiClient(base_url, key)
 
 
 def pledges(
