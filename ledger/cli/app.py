@@ -49,15 +49,39 @@ ANYONE = "Anyone"
 
 
 def _hide_flag_placeholders() -> None:
-    """Typer labels a flag with its type (``--yes <bool>``), as if it took a value: show flags bare."""
+    """Typer labels an option or argument with its Python type (``--yes <bool>``, ``--rpc-url <str>``): show
+    flags bare, and a value by what it is (``URL``, ``N``) unless the option names its metavar."""
     from typer.core import TyperOption
 
     shown = TyperOption.display_type_rich
 
     def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
-        return None if self.is_flag else shown(self, ctx)
+        if self.is_flag:
+            return None
+        text = shown(self, ctx)
+        if self.metavar is None and text and text.startswith("<"):
+            kind, _, rest = text[1:].partition(">")
+            named = self.opts[0].lstrip("-").rsplit("-", 1)[-1].upper()
+            number = "N" if kind.startswith(("int", "float")) else None
+            word = {"str": named, "Path": "PATH"}.get(kind, number)
+            if word is not None:
+                return word + rest
+        return text
 
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+    from typer.core import TyperArgument
+
+    shown_argument = TyperArgument.display_type_rich
+
+    def argument_type_rich(self: TyperArgument, ctx: Any) -> str | None:
+        """An argument's name says what it is (CAMPAIGN, ORDER): keep only its range, if any."""
+        text = shown_argument(self, ctx)
+        if text and text.startswith("<"):
+            return text.partition(">")[2].strip() or None
+        return text
+
+    TyperArgument.display_type_rich = argument_type_rich  # type: ignore[method-assign,assignment]
 
 
 _hide_flag_placeholders()

@@ -119,7 +119,9 @@ def create(
 @campaign_app.command("set-manager", rich_help_panel=ADMIN)
 def set_manager(
     campaign: CampaignArgument,
-    manager: Annotated[str, typer.Argument(help="The new manager's address", show_default=False)],
+    manager: Annotated[
+        str, typer.Argument(metavar="ADDRESS", help="The new manager's address", show_default=False)
+    ],
     rpc_url: RpcUrlOption = None,
     keystore: KeystoreOption = None,
     account: AccountOption = None,

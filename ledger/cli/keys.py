@@ -75,7 +75,8 @@ def keys_list(database_url: DatabaseUrlOption = None) -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(
-    name: Annotated[str, typer.Argument(help="The key's name")], database_url: DatabaseUrlOption = None
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The key's name")],
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
     from sqlalchemy.orm import Session

@@ -60,7 +60,9 @@ UnsignedOption = Annotated[
         show_default=False,
     ),
 ]
-CampaignArgument = Annotated[int, typer.Argument(min=1, help="The campaign's id", show_default=False)]
+CampaignArgument = Annotated[
+    int, typer.Argument(min=1, metavar="CAMPAIGN", help="The campaign's id", show_default=False)
+]
 RoundArgument = Annotated[
-    int, typer.Argument(min=1, help="The round's number in its campaign", show_default=False)
+    int, typer.Argument(min=1, metavar="ROUND", help="The round's number in its campaign", show_default=False)
 ]

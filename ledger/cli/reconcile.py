@@ -13,7 +13,7 @@ from ledger.cli.options import DatabaseUrlOption
 
 @app.command(name="reconcile", rich_help_panel=AUDITOR)
 def reconcile_command(
-    campaign: Annotated[int, typer.Argument(min=0, help="The campaign's id")],
+    campaign: Annotated[int, typer.Argument(min=0, metavar="CAMPAIGN", help="The campaign's id")],
     round_id: Annotated[
         int | None, typer.Option("--round", min=1, help="Show this round only", show_default=False)
     ] = None,

@@ -34,14 +34,15 @@ def _commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...
             yield from _commands(command, (*path, name))
 
 
-def test_every_help_is_free_of_type_placeholders_for_flags() -> None:
+def test_every_help_is_free_of_python_type_placeholders() -> None:
     paths = list(_commands(typer.main.get_command(app)))
     assert ("campaign", "create") in paths and ("pay",) in paths and ("refund", "claim") in paths
     runner = CliRunner()
     for path in [(), *paths]:
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, (path, result.output)
-        assert "<bool>" not in result.output, path
+        for placeholder in ("<bool>", "<str>", "<int", "<float", "<Path>"):
+            assert placeholder not in result.output, (path, placeholder)
         assert "Traceback" not in result.output, path
 
 
