@@ -156,7 +156,26 @@ class OnChain:
         return str(self.signer.address)
 
     def describe_call(self, call: Call) -> str:
-        """``createCampaign(manager=0x…, …)`` for a call to the ledger; else the function and its target."""
+        """``createCampaign(manager=0x…, …)`` for a call to the ledger, ``schedule on the timelock: …`` for
+        the admin's scheduling of ledger calls; else the function and its target."""
+        from ledger.client import Call
+
+        timelock = self.deployment.timelock
+        if timelock is not None and call.to.lower() == timelock.lower():
+            try:
+                function, args = timelock_contract(self).decode_function_input(call.data)
+            except ValueError:
+                return f"{call.function} on the timelock {timelock}"
+            if function.fn_name in ("scheduleBatch", "executeBatch"):
+                inner = [
+                    self.describe_call(Call(target, bytes(data), int(value), "call"))
+                    for target, value, data in zip(
+                        args["targets"], args["values"], args["payloads"], strict=True
+                    )
+                ]
+                verb = "schedule" if function.fn_name == "scheduleBatch" else "execute"
+                return f"{verb} on the timelock: " + "; ".join(inner)
+            return f"{function.fn_name} on the timelock {timelock}"
         if call.to.lower() != self.ledger.address.lower():
             return f"{call.function} on {call.to}"
         try:

@@ -84,6 +84,7 @@ def pledge(
         from ledger.reconcile.units import human_amount
 
         donor = chain.signer_address
+        chain.ledger.campaign(campaign)  # an unknown campaign says so, rather than "does not accept"
         address = chain.resolve_token(token, campaign)
         if not chain.ledger.token_config(campaign, address).accepted:
             raise LedgerError(f"campaign {campaign} does not accept {chain.token_symbol(address)}")

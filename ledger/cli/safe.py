@@ -5,8 +5,9 @@ several through ``MultiSendCallOnly``, all or none."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,6 +17,9 @@ from ledger.cli.app import ADMIN, app, console, err_console
 from ledger.cli.onchain import confirm, parse_addresses
 from ledger.cli.options import JsonOption, RpcUrlOption, YesOption
 from ledger.errors import LedgerError
+
+if TYPE_CHECKING:
+    from ledger.client import Call
 
 safe_app = typer.Typer(
     help="Safe multisigs: execute a Transaction Builder batch (its owners).", no_args_is_help=True
@@ -92,8 +96,9 @@ def execute(
     if strangers:
         raise LedgerError(f"{', '.join(strangers)} not among the owners of the Safe {address}")
     threshold = account.threshold()
-    if len({o.address for o in owners}) < threshold:
-        raise LedgerError(f"the Safe {address} needs {threshold} owners' signatures, {len(owners)} given")
+    signing = {o.address for o in owners}  # an owner given twice signs once
+    if len(signing) < threshold:
+        raise LedgerError(f"the Safe {address} needs {threshold} owners' signatures, {len(signing)} given")
     relay = multi_send or _deployment_multi_send(w3)
     if len(batch.calls) > 1 and relay is None:
         raise LedgerError(
@@ -105,10 +110,9 @@ def execute(
             f"[bold]{escape(batch.name or str(batch_file))}[/bold] for the Safe {address} "
             f"({threshold} of {len(known)})"
         )
-        for call in batch.calls:
-            out.print(
-                f"  {escape(call.function)} → {call.to}" + (f" with {call.value} wei" if call.value else "")
-            )
+        for call, words in zip(batch.calls, _described(url, batch.calls), strict=True):
+            paid = f" with {call.value} wei" if call.value else ""
+            out.print(f"  {escape(words)}{paid}")
     confirm(yes)
     submitter = Transactor(w3, owners[0], ErrorDecoder([]))
     receipt = execute_batch(account, relay or "0x" + "00" * 20, submitter, owners, batch)
@@ -126,6 +130,17 @@ def execute(
         )
     else:
         console.print(f"[green]✓[/green] executed by the Safe in {tx_hash} (block {receipt['blockNumber']})")
+
+
+def _described(url: str, calls: Sequence[Call]) -> list[str]:
+    """What each call does, decoded when it goes to this chain's ledger or its timelock."""
+    from ledger.cli.onchain import OnChain
+
+    try:
+        chain = OnChain.open(url)
+    except LedgerError:  # no deployment here: the batch is for other contracts
+        return [f"{call.function} → {call.to}" for call in calls]
+    return [chain.describe_call(call) for call in calls]
 
 
 def _deployment_multi_send(w3: object) -> str | None:
