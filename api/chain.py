@@ -27,9 +27,10 @@ from ledger.db.models import (
     RoundOpened,
 )
 from ledger.db.types import uint_sum
+from ledger.rounds import RoundState, refundable, spendable
 
 #: RoundClosed outcomes (the contract's RoundState values) by name.
-OUTCOMES = {2: "succeeded", 3: "failed", 4: "cancelled"}
+OUTCOMES = {s.value: s.word for s in (RoundState.SUCCEEDED, RoundState.FAILED, RoundState.CANCELLED)}
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,18 @@ class RoundFigures:
     @property
     def state(self) -> str:
         return OUTCOMES.get(self.closed.outcome, "closed") if self.closed is not None else "open"
+
+    @property
+    def outcome(self) -> int | None:
+        return self.closed.outcome if self.closed is not None else None
+
+    @property
+    def spendable(self) -> bool:
+        return spendable(self.outcome, self.opened.all_or_nothing)
+
+    @property
+    def refundable(self) -> bool:
+        return refundable(self.outcome, self.opened.all_or_nothing)
 
 
 def rounds(

@@ -28,9 +28,10 @@ from ledger.errors import (
     NotFoundOnChainError,
     UnauthorizedError,
 )
+from ledger.rounds import RoundState
 
 #: RoundState by value, in words.
-ROUND_STATES = ("unknown", "open", "succeeded", "failed", "cancelled")
+ROUND_STATES = tuple(state.word for state in RoundState)
 #: The roles the ledger checks, by their hash.
 ROLE_NAMES = {
     b"\x00" * 32: "admin",

@@ -149,12 +149,13 @@ async function showStatus() {
 
 // ─── campaigns ──────────────────────────────────────────────────────────────────────────────────────────
 
-/** "1 round failed or cancelled: $5,000.00 refundable": the rounds left out of the progress. */
+/** "1 round refundable: $5,000.00, not counted": the rounds left out of the progress (cancelled, or failed
+ * all-or-nothing; a failed keep-what-you-raise round counts, as the contract spends it). */
 function refundableNote(c) {
   if (!c.refundable_rounds) return "";
   const n = c.refundable_rounds;
   const pledged = BigInt(c.raised_usd) - BigInt(c.progress_raised_usd);
-  return ` · ${n} round${n === 1 ? "" : "s"} failed or cancelled: ${usdUnits(String(pledged))} refundable, not counted`;
+  return ` · ${n} round${n === 1 ? "" : "s"} refundable: ${usdUnits(String(pledged))}, not counted`;
 }
 
 /** A campaign's card: progress over its rounds that did not fail or get cancelled (their pledges go back). */
@@ -508,7 +509,8 @@ function fundFlow(report, pledges, records) {
       out = d3.sum(r.tokens, (t) => toUsd(t.token, t.refunded));
       add(round, node("refunded", "Refunded to donors", 3), out);
     }
-    const waiting = ["failed", "cancelled"].includes(r.outcome) ? ["refundable", "Refundable, not yet claimed"] : ["held", "Held by the contract"];
+    const refundable = r.outcome !== "open" && !r.spendable; // the contract's rule: ledger/rounds.py
+    const waiting = refundable ? ["refundable", "Refundable, not yet claimed"] : ["held", "Held by the contract"];
     add(round, node(waiting[0], waiting[1], 3), Number(r.raised_usd) - out);
   }
 

@@ -35,7 +35,6 @@ from ledger.db.records import Token
 from ledger.reconcile.queries import pause_states
 
 #: Rounds whose pledges go back to the donors: they count neither towards the progress nor its goal.
-REFUNDABLE_STATES = ("failed", "cancelled")
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -51,7 +50,7 @@ def _summaries(
     summaries = []
     for c in campaigns:
         figures = by_campaign.get(c.campaign_id, [])
-        funding = [r for r in figures if r.state not in REFUNDABLE_STATES]
+        funding = [r for r in figures if not r.refundable]
         funding_goal = sum(r.opened.goal_usd for r in funding)
         funding_raised = sum(r.raised_usd for r in funding)
         pause = pauses.get(c.campaign_id)

@@ -23,6 +23,8 @@ def round_public(figures: RoundFigures) -> RoundPublic:
         goal_usd=opened.goal_usd,
         all_or_nothing=opened.all_or_nothing,
         state=figures.state,  # type: ignore[arg-type]
+        spendable=figures.spendable,
+        refundable=figures.refundable,
         raised_usd=figures.raised_usd,
         progress_pct=progress_pct(figures.raised_usd, opened.goal_usd),
         pledges=figures.pledges,

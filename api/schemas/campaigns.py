@@ -30,17 +30,18 @@ class CampaignSummary(PublicModel):
     goal_usd: UintStr = Field(description="Sum of every round's goal, USD with 8 decimals")
     raised_usd: UintStr = Field(description="Sum of the pledges' USD values at receipt, 8 decimals")
     progress_goal_usd: UintStr = Field(
-        description="Sum of the goals of the rounds that did not fail and were not cancelled, 8 decimals"
+        description="Sum of the goals of the rounds whose pledges are not refundable (open, succeeded, or "
+        "failed without all-or-nothing: the campaign keeps what they raised), 8 decimals"
     )
     progress_raised_usd: UintStr = Field(
         description="USD value at receipt of the pledges in those rounds, 8 decimals"
     )
     progress_pct: str = Field(
         description="progress_raised_usd / progress_goal_usd in percent, two decimals, rounded down: "
-        "a failed or cancelled round (its pledges refundable) counts neither raised nor goal"
+        "a refundable round (cancelled, or failed all-or-nothing) counts neither raised nor goal"
     )
     refundable_rounds: int = Field(
-        description="Rounds that failed or were cancelled: their pledges are refundable"
+        description="Rounds whose pledges are refundable: cancelled, or failed all-or-nothing"
     )
 
 

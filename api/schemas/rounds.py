@@ -22,6 +22,12 @@ class RoundPublic(PublicModel):
         description="`open` until it is closed: by anyone after its end, by its manager once its goal is "
         "met, or by its campaign's cancellation"
     )
+    spendable: bool = Field(
+        description="Its pledges went to the campaign: it succeeded, or failed without all-or-nothing"
+    )
+    refundable: bool = Field(
+        description="Its pledges go back to the donors: it was cancelled, or failed all-or-nothing"
+    )
     raised_usd: UintStr = Field(description="USD value of the round's pledges at receipt, 8 decimals")
     progress_pct: str = Field(description="raised_usd / goal_usd in percent, two decimals, rounded down")
     pledges: int = Field(description="Number of pledges")

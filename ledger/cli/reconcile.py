@@ -15,7 +15,14 @@ from ledger.cli.options import DatabaseUrlOption
 def reconcile_command(
     campaign: Annotated[int, typer.Argument(min=0, metavar="CAMPAIGN", help="The campaign's id")],
     round_id: Annotated[
-        int | None, typer.Option("--round", min=1, help="Show this round only", show_default=False)
+        int | None,
+        typer.Option(
+            "--round",
+            min=1,
+            help="List only this round in the rounds table; the totals, orders and findings stay the whole "
+            "campaign's",
+            show_default=False,
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     database_url: DatabaseUrlOption = None,
@@ -58,7 +65,6 @@ def reconcile_command(
             rpc_url=None if no_chain else context.chain_url(rpc_url, required=False),
             as_json=as_json,
             options=ReconcileOptions.from_settings(settings),
-            deployments_dir=settings.deployments_dir,
             out=console,
             err=err_console,
         )

@@ -7,12 +7,12 @@ from ledger.client.results import (
     CampaignInfo,
     LedgerEvent,
     RoundInfo,
-    RoundState,
     SupplierApproval,
     TokenConfig,
     TokenTotals,
     TxResult,
 )
+from ledger.rounds import RoundState
 
 __all__ = [
     "ERC20_ABI",

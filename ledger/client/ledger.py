@@ -22,7 +22,6 @@ from ledger.client.results import (
     CampaignInfo,
     EventReader,
     RoundInfo,
-    RoundState,
     SupplierApproval,
     TokenConfig,
     TokenTotals,
@@ -30,6 +29,7 @@ from ledger.client.results import (
 )
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.reverts import DecodedError, explain
+from ledger.rounds import RoundState
 
 #: Blocks per eth_getLogs request: what public nodes answer without a "range too large" error.
 LOG_WINDOW = 10_000

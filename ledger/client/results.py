@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from eth_utils.abi import event_abi_to_log_topic
@@ -13,15 +12,7 @@ from hexbytes import HexBytes
 from web3.contract import Contract
 from web3.types import LogReceipt, TxReceipt
 
-
-class RoundState(IntEnum):
-    """``IPledgeLedger.RoundState``."""
-
-    NONE = 0
-    OPEN = 1
-    SUCCEEDED = 2
-    FAILED = 3
-    CANCELLED = 4
+from ledger.rounds import RoundState
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
+from ledger import rounds as rounds_rule
 from ledger.db.records import PurchaseOrder
 from ledger.indexer.gcpause import gc_paused
 from ledger.reconcile import findings as rules
@@ -42,7 +43,7 @@ from ledger.reconcile.report import (
     TokenTotals,
     report_hash,
 )
-from ledger.reconcile.units import EXACT, money, usd
+from ledger.reconcile.units import EXACT, TokenUnits, money, usd
 from ledger.records.errors import RecordNotFoundError
 from ledger.records.service import reference_of
 
@@ -54,8 +55,8 @@ OUTCOMES: dict[int | None, RoundOutcome] = {None: "open", 2: "succeeded", 3: "fa
 
 
 def spendable(round_row: q.RoundRow) -> bool:
-    """Whether the round's funds went to the campaign: it succeeded, or failed without all-or-nothing."""
-    return round_row.outcome == 2 or (round_row.outcome == 3 and not round_row.all_or_nothing)
+    """Whether the round's funds went to the campaign (:func:`ledger.rounds.spendable`)."""
+    return rounds_rule.spendable(round_row.outcome, round_row.all_or_nothing)
 
 
 def find_campaign(s: Session, pos: q.MirrorPosition, campaign_id: int) -> q.CampaignRow:
@@ -131,6 +132,7 @@ def _report(
     references = q.reference_prices(session, campaign_id)
 
     decimals = {t.token: t.decimals for t in tokens.values()}
+    units = TokenUnits(decimals, q.token_symbols(session))
     order_by_ref = {o.order_ref: o for o in orders}
     paid: dict[int, list[q.DisbursedRow]] = defaultdict(list)
     unmatched: list[q.DisbursedRow] = []
@@ -142,11 +144,11 @@ def _report(
             paid[order.id].append(p)
     suppliers = q.suppliers_by_wallet(session, [p.supplier for p in payments])
 
-    totals = _token_totals(tokens, pledges, refunds, payments)
+    totals = _token_totals(tokens, pledges, refunds, payments, units)
     findings: list[Finding] = [
-        *rules.payments_without_order(unmatched, decimals, _foreign_orders(session, campaign_id, unmatched)),
-        *rules.order_payment_findings(orders, paid, decimals),
-        *rules.supplier_findings(orders, paid, decimals),
+        *rules.payments_without_order(unmatched, units, _foreign_orders(session, campaign_id, unmatched)),
+        *rules.order_payment_findings(orders, paid, units),
+        *rules.supplier_findings(orders, paid, units),
         *rules.invoice_findings(orders, paid, invoices, _stored_documents(session, orders, paid, invoices)),
         *rules.delivery_findings(orders, lines, custody, set(paid)),
         *rules.price_findings(orders, lines, references, options.price_tolerance),
@@ -158,12 +160,13 @@ def _report(
             cancelled_at=campaign.cancelled_timestamp,
             now=pos.timestamp,
             idle_after=options.idle_after_seconds,
+            units=units,
         ),
         *rules.pending_findings(campaign_pending_changes(session, pos, campaign_id, cache)),
     ]
     chain_check = ChainCheck(status="not_checked", detail="the mirror was not compared with the chain")
     if verifier is not None:
-        claims = _claims(campaign, tokens, round_rows, pledges, refunds, totals)
+        claims = _claims(campaign, tokens, round_rows, pledges, refunds, totals, units)
         if verifier.check_balances:
             claims = replace(claims, ledger_held=ledger_held(session, pos, cache))
         chain_check, chain_findings = verifier.verify(session, pos, claims)
@@ -233,6 +236,7 @@ def _token_totals(
     pledges: Mapping[tuple[int, str], q.Sums],
     refunds: Mapping[tuple[int, str], q.Sums],
     payments: Sequence[q.DisbursedRow],
+    units: TokenUnits,
 ) -> list[TokenTotals]:
     order = list(tokens)
     seen = {t for _, t in pledges} | {t for _, t in refunds} | {p.token for p in payments}
@@ -245,6 +249,7 @@ def _token_totals(
         result.append(
             TokenTotals(
                 token=token,
+                symbol=units.label(token),
                 decimals=tokens[token].decimals if token in tokens else 0,
                 pledged=pledged,
                 pledged_usd=usd(sum(s.usd for (_, t), s in pledges.items() if t == token)),
@@ -475,6 +480,7 @@ def _claims(
     pledges: Mapping[tuple[int, str], q.Sums],
     refunds: Mapping[tuple[int, str], q.Sums],
     totals: Sequence[TokenTotals],
+    units: TokenUnits,
 ) -> MirrorClaims:
     empty = q.Sums(0, 0)
     return MirrorClaims(
@@ -495,4 +501,5 @@ def _claims(
             )
             for rid, r in round_rows.items()
         },
+        units=units,
     )

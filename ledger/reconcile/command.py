@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from ledger.deploy import load_deployment
-from ledger.errors import LedgerError
 from ledger.reconcile.campaign import reconcile_campaign
 from ledger.reconcile.mirror_check import MirrorVerifier
 from ledger.reconcile.render import print_report
@@ -23,15 +19,6 @@ EXIT_ERROR_FINDINGS = 1
 EXIT_NOT_FOUND = 2
 
 
-def token_symbols(deployments_dir: Path, chain_id: int) -> dict[str, str]:
-    """Token symbols from the chain's deployment file, when there is one (symbols are not on chain)."""
-    try:
-        deployment = load_deployment(deployments_dir, chain_id)
-    except (LedgerError, OSError, ValueError, TypeError):
-        return {}
-    return {token.address: symbol for symbol, token in deployment.tokens.items()}
-
-
 def run_reconcile(
     engine: Engine,
     *,
@@ -41,7 +28,6 @@ def run_reconcile(
     rpc_url: str | None,
     as_json: bool,
     options: ReconcileOptions,
-    deployments_dir: Path,
     out: Console,
     err: Console,
 ) -> int:
@@ -64,7 +50,7 @@ def run_reconcile(
     if as_json:
         out.out(report.model_dump_json(indent=2), highlight=False)
     else:
-        print_report(report, out, symbols=token_symbols(deployments_dir, report.chain_id))
+        print_report(report, out)
     return exit_status(report)
 
 

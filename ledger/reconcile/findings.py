@@ -37,7 +37,7 @@ from ledger.reconcile.queries import (
     Sums,
 )
 from ledger.reconcile.report import SEVERITY, Finding, FindingKind, RecordRef, TokenTotals
-from ledger.reconcile.units import EXACT, human_amount, human_tokens, token_label
+from ledger.reconcile.units import EXACT, TokenUnits
 from ledger.records.service import reference_of
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -74,7 +74,7 @@ def _ref_text(payment: DisbursedRow) -> str:
 
 
 def payments_without_order(
-    unmatched: Sequence[DisbursedRow], decimals: Mapping[str, int], foreign_orders: Mapping[str, int]
+    unmatched: Sequence[DisbursedRow], units: TokenUnits, foreign_orders: Mapping[str, int]
 ) -> list[Finding]:
     """Payments whose purchase order reference is none of the campaign's orders. ``foreign_orders`` maps
     references that belong to another campaign's order to that campaign."""
@@ -88,7 +88,7 @@ def payments_without_order(
         found.append(
             finding(
                 "payment_without_order",
-                f"{human_tokens(p.amount, decimals.get(p.token, 0), p.token)} paid to {p.supplier} "
+                f"{units.amount(p.amount, p.token)} paid to {p.supplier} "
                 f"(tx {p.tx_hash}) names purchase order {_ref_text(p)}, which is not an order of this "
                 f"campaign{where}",
                 [payment_ref(p)],
@@ -98,14 +98,13 @@ def payments_without_order(
 
 
 def order_payment_findings(
-    orders: Sequence[OrderRow], payments: Mapping[int, Sequence[DisbursedRow]], decimals: Mapping[str, int]
+    orders: Sequence[OrderRow], payments: Mapping[int, Sequence[DisbursedRow]], units: TokenUnits
 ) -> list[Finding]:
-    """Each order's payments against its agreed token and amount (exact, in base units)."""
+    """Each order's payments against its agreed token and amount (exact, in base units; said in tokens)."""
     found = []
     for order in orders:
         paid_rows = payments.get(order.id, ())
         records = [order_ref(order), *(payment_ref(p) for p in paid_rows)]
-        agreed_decimals = decimals.get(order.payment_token, 0)
         if order.status == "cancelled":
             if paid_rows:
                 found.append(
@@ -117,7 +116,7 @@ def order_payment_findings(
                 )
             continue
         if not paid_rows:
-            agreed = human_tokens(order.payment_amount, agreed_decimals, order.payment_token)
+            agreed = units.amount(order.payment_amount, order.payment_token)
             found.append(
                 finding("order_unpaid", f"order {order.reference!r} ({agreed}) has no payment", records)
             )
@@ -127,22 +126,22 @@ def order_payment_findings(
                 found.append(
                     finding(
                         "wrong_payment_token",
-                        f"order {order.reference!r} is payable in {token_label(order.payment_token)} but "
-                        f"tx {p.tx_hash} paid {human_tokens(p.amount, decimals.get(p.token, 0), p.token)}",
+                        f"order {order.reference!r} is payable in {units.label(order.payment_token)} but "
+                        f"tx {p.tx_hash} paid {units.amount(p.amount, p.token)}",
                         [order_ref(order), payment_ref(p)],
                     )
                 )
         paid = sum(p.amount for p in paid_rows if p.token == order.payment_token)
         if paid == 0:
             continue
-        agreed_text = human_amount(order.payment_amount, agreed_decimals)
-        paid_text = human_amount(paid, agreed_decimals)
+        token = order.payment_token
+        agreed_text, paid_text = units.amount(order.payment_amount, token), units.amount(paid, token)
         if paid > order.payment_amount:
             found.append(
                 finding(
                     "overpayment",
                     f"order {order.reference!r}: paid {paid_text}, agreed {agreed_text} "
-                    f"({paid - order.payment_amount} base units too many)",
+                    f"({units.amount(paid - order.payment_amount, token)} too many)",
                     records,
                 )
             )
@@ -151,7 +150,7 @@ def order_payment_findings(
                 finding(
                     "underpayment",
                     f"order {order.reference!r}: paid {paid_text}, agreed {agreed_text} "
-                    f"({order.payment_amount - paid} base units short)",
+                    f"({units.amount(order.payment_amount - paid, token)} short)",
                     records,
                 )
             )
@@ -159,7 +158,7 @@ def order_payment_findings(
 
 
 def supplier_findings(
-    orders: Sequence[OrderRow], payments: Mapping[int, Sequence[DisbursedRow]], decimals: Mapping[str, int]
+    orders: Sequence[OrderRow], payments: Mapping[int, Sequence[DisbursedRow]], units: TokenUnits
 ) -> list[Finding]:
     """Payments against an order must go to that order's supplier, and that supplier must be vetted."""
     found = []
@@ -170,7 +169,7 @@ def supplier_findings(
                 found.append(
                     finding(
                         "wrong_supplier",
-                        f"tx {p.tx_hash} paid {human_tokens(p.amount, decimals.get(p.token, 0), p.token)} "
+                        f"tx {p.tx_hash} paid {units.amount(p.amount, p.token)} "
                         f"against order {order.reference!r} to {p.supplier}, not to the order's supplier "
                         f"{order.supplier_name} ({order.supplier_wallet})",
                         [order_ref(order), payment_ref(p)],
@@ -304,6 +303,7 @@ def idle_findings(
     cancelled_at: int | None,
     now: int | None,
     idle_after: int,
+    units: TokenUnits,
 ) -> list[Finding]:
     """Tokens still held while no round is open and nothing moved (a round closed, a payment or a refund
     in that token, the campaign's cancellation) for longer than ``idle_after`` seconds of chain time."""
@@ -328,7 +328,7 @@ def idle_findings(
             found.append(
                 finding(
                     "funds_idle",
-                    f"{human_tokens(t.held, t.decimals, t.token)} held with no round open and no movement "
+                    f"{units.amount(t.held, t.token)} held with no round open and no movement "
                     f"for {idle / 86_400:.1f} days (limit {idle_after / 86_400:g})",
                     [RecordRef(type="token", key=t.token)],
                 )

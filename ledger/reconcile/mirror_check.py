@@ -22,7 +22,7 @@ from web3.exceptions import ContractLogicError, Web3Exception
 from ledger.reconcile.findings import finding
 from ledger.reconcile.queries import MirrorPosition, ledger_held
 from ledger.reconcile.report import ChainCheck, Finding, RecordRef
-from ledger.reconcile.units import NATIVE_TOKEN, token_label
+from ledger.reconcile.units import NATIVE_TOKEN, TokenUnits
 
 
 def _view(name: str, inputs: list[tuple[str, str]], outputs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -130,6 +130,8 @@ class MirrorClaims:
     supplier_delay: int = 0
     #: Per token, what all the chain's campaigns hold in the mirror (read from SQL when None).
     ledger_held: Mapping[str, int] | None = None
+    #: How mismatch messages name tokens and amounts (their records' symbols, whole tokens).
+    units: TokenUnits = field(default_factory=lambda: TokenUnits({}, {}))
 
 
 class _UnreachableError(Exception):
@@ -150,6 +152,18 @@ class _Check:
         self.compared += 1
         if chain != mirror:
             self.mismatch(f"{what} at block {self.block}: chain {chain}, mirror {mirror}", record)
+
+    def equal_amounts(
+        self, what: str, chain: int, mirror: int, record: RecordRef, token: str, units: TokenUnits
+    ) -> None:
+        """:meth:`equal` for amounts of ``token``, said in whole tokens."""
+        self.compared += 1
+        if chain != mirror:
+            self.mismatch(
+                f"{what} at block {self.block}: chain {units.amount(chain, token)}, "
+                f"mirror {units.amount(mirror, token)}",
+                record,
+            )
 
     def mismatch(self, message: str, record: RecordRef) -> None:
         self.findings.append(finding("mirror_mismatch", message, [record]))
@@ -286,6 +300,7 @@ class MirrorVerifier:
     @staticmethod
     def _compare(c: _Check, claims: MirrorClaims) -> None:
         campaign_ref = RecordRef(type="campaign", id=claims.campaign_id)
+        units = claims.units
         try:
             info = c.view("campaign", claims.campaign_id, may_revert=True)
         except ContractLogicError:
@@ -302,14 +317,17 @@ class MirrorVerifier:
         for token in tokens:
             ref = RecordRef(type="token", key=token)
             if token not in chain_tokens:
-                c.mismatch(f"token {token} is accepted in the mirror, not on chain", ref)
+                c.mismatch(
+                    f"token {units.label(token)} ({token}) is accepted in the mirror, not on chain", ref
+                )
                 continue
             totals = c.view("tokenTotals", claims.campaign_id, token)
             mirror = claims.tokens.get(token, (0, 0, 0, 0))
             for name, on_chain, in_mirror in zip(
                 ("pledged", "refunded", "disbursed", "held"), totals[:4], mirror, strict=True
             ):
-                c.equal(f"tokenTotals({token_label(token)}).{name}", on_chain, in_mirror, ref)
+                what = f"tokenTotals({units.label(token)}).{name}"
+                c.equal_amounts(what, on_chain, in_mirror, ref, token, units)
         for round_id in range(1, max(round_count, max(claims.rounds, default=0)) + 1):
             ref = RecordRef(type="round", id=round_id)
             claim = claims.rounds.get(round_id)
@@ -325,9 +343,9 @@ class MirrorVerifier:
                     continue
                 pledged, refunded = c.view("roundTokenTotals", claims.campaign_id, round_id, token)
                 mirror_pledged, mirror_refunded = claim.tokens.get(token, (0, 0))
-                label = f"roundTokenTotals({round_id}, {token_label(token)})"
-                c.equal(f"{label}.pledged", pledged, mirror_pledged, ref)
-                c.equal(f"{label}.refunded", refunded, mirror_refunded, ref)
+                label = f"roundTokenTotals({round_id}, {units.label(token)})"
+                c.equal_amounts(f"{label}.pledged", pledged, mirror_pledged, ref, token, units)
+                c.equal_amounts(f"{label}.refunded", refunded, mirror_refunded, ref, token, units)
 
     @staticmethod
     def _compare_balances(
@@ -341,7 +359,8 @@ class MirrorVerifier:
             c.compared += 1
             if balance < held.get(token, 0):
                 c.mismatch(
-                    f"the ledger's balance of {token_label(token)} at block {c.block} is {balance}, "
-                    f"less than the {held.get(token, 0)} all campaigns hold in the mirror",
+                    f"the ledger's balance of {claims.units.label(token)} at block {c.block} is "
+                    f"{claims.units.amount(balance, token)}, less than the "
+                    f"{claims.units.amount(held.get(token, 0), token)} all campaigns hold in the mirror",
                     RecordRef(type="token", key=token),
                 )

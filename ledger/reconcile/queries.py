@@ -41,6 +41,7 @@ from ledger.db.records import (
     ReferencePrice,
     ShipmentItem,
     Supplier,
+    Token,
 )
 from ledger.reconcile.sums import grouped_sums
 from ledger.reconcile.units import money
@@ -673,3 +674,8 @@ def donor_refunds(s: Session, pos: MirrorPosition, campaign_id: int, donor: str)
         .order_by(Refunded.block_number, Refunded.log_index)
     )
     return [DonorRefundRow(*row) for row in rows]
+
+
+def token_symbols(s: Session) -> dict[str, str]:
+    """The symbol of every token that has a record, by address: how reports and findings name tokens."""
+    return {address: symbol for address, symbol in s.execute(select(Token.address, Token.symbol))}

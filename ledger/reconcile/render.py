@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console, Group
@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ledger.reconcile.report import CampaignReport, Finding, TokenAmount
-from ledger.reconcile.units import human_amount, human_decimal, token_label
+from ledger.reconcile.units import TokenUnits, human_amount, human_decimal
 
 #: The columns of :func:`report_csv_rows`, in order.
 CSV_COLUMNS = ("section", "round", "token", "supplier", "order", "line", "item", "metric", "value", "detail")
@@ -128,15 +128,18 @@ def report_csv_rows(report: CampaignReport) -> Iterator[dict[str, str]]:
 
 
 class _Labels:
-    def __init__(self, report: CampaignReport, symbols: Mapping[str, str] | None) -> None:
-        self.symbols = dict(symbols or {})
-        self.decimals = {t.token: t.decimals for t in report.tokens}
+    """Tokens by the symbol the report gives them (their records'), amounts in whole tokens."""
+
+    def __init__(self, report: CampaignReport) -> None:
+        self.units = TokenUnits(
+            {t.token: t.decimals for t in report.tokens}, {t.token: t.symbol for t in report.tokens}
+        )
 
     def token(self, token: str) -> str:
-        return self.symbols.get(token) or token_label(token)
+        return self.units.label(token)
 
     def amount(self, amount: int, token: str) -> str:
-        return human_amount(amount, self.decimals.get(token, 0))
+        return human_amount(amount, self.units.decimals.get(token, 0))
 
     def amounts(self, amounts: list[TokenAmount]) -> str:
         return ", ".join(f"{self.amount(a.amount, a.token)} {self.token(a.token)}" for a in amounts) or "—"
@@ -149,9 +152,9 @@ def _table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
     return table
 
 
-def report_tables(report: CampaignReport, *, symbols: Mapping[str, str] | None = None) -> Group:
+def report_tables(report: CampaignReport) -> Group:
     """The report as Rich renderables: a summary, then tokens, rounds, suppliers, orders, items, findings."""
-    labels = _Labels(report, symbols)
+    labels = _Labels(report)
     parts: list[Any] = [_summary(report)]
 
     tokens = _table(
@@ -304,7 +307,9 @@ def _summary(report: CampaignReport) -> Panel:
     grid.add_row("Chain check", Text(f"{check.status}: {check.detail}", style=CHECK_STYLE[check.status]))
     grid.add_row("Report hash", report.report_hash)
     title = f"Campaign {c.campaign_id}" + (
-        f", round {report.round_id}" if report.round_id is not None else ""
+        f" (rounds table: round {report.round_id} only; totals and findings: the whole campaign)"
+        if report.round_id is not None
+        else ""
     )
     return Panel(grid, title=title, title_align="left", border_style="blue", expand=False)
 
@@ -318,7 +323,5 @@ def _findings(findings: list[Finding]) -> Any:
     return table
 
 
-def print_report(
-    report: CampaignReport, console: Console, *, symbols: Mapping[str, str] | None = None
-) -> None:
-    console.print(report_tables(report, symbols=symbols))
+def print_report(report: CampaignReport, console: Console) -> None:
+    console.print(report_tables(report))

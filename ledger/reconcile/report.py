@@ -143,6 +143,7 @@ class TokenTotals(_Model):
     """A campaign's totals in one token (base units); ``held`` = pledged − refunded − disbursed."""
 
     token: str
+    symbol: str = Field(description="The symbol of the token's record; ETH; else the address shortened")
     decimals: int
     pledged: Amount
     pledged_usd: Dec

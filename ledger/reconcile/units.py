@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
@@ -52,6 +54,22 @@ def human_amount(amount: int, decimals: int) -> str:
 
 def human_tokens(amount: int, decimals: int, token: str) -> str:
     return f"{human_amount(amount, decimals)} {token_label(token)}"
+
+
+@dataclass(frozen=True)
+class TokenUnits:
+    """How a report names tokens and their amounts: the symbol of the token's record (else ETH, else the
+    address shortened), and whole tokens by the decimals the ledger recorded for it."""
+
+    decimals: Mapping[str, int]
+    symbols: Mapping[str, str]
+
+    def label(self, token: str) -> str:
+        return self.symbols.get(token) or token_label(token)
+
+    def amount(self, amount: int, token: str) -> str:
+        """``1,250.5 USDC``."""
+        return f"{human_amount(amount, self.decimals.get(token, 0))} {self.label(token)}"
 
 
 def human_decimal(value: Decimal, places: int = 2) -> str:

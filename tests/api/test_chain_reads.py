@@ -259,3 +259,40 @@ def test_pledges_move_from_pending_to_confirmed_to_final(env: LedgerEnv, engine:
         order = ["pending", "confirmed", "final"]
         assert all(order.index(later[b]) >= order.index(states[b]) for b in states)
         assert later != states
+
+
+def test_a_failed_keep_what_you_raise_round_counts_as_the_contract_spends_it(
+    env: LedgerEnv, engine: Engine
+) -> None:
+    """Round 1 misses its goal without all-or-nothing (the campaign keeps it: spendable on chain), round 2
+    misses an all-or-nothing goal (refundable): the API's progress, its refundable count and each round's
+    flags follow the contract's one rule (ledger/rounds.py), and the reconciliation says the same."""
+    from sqlalchemy.orm import Session
+
+    from ledger.reconcile import reconcile_campaign
+
+    campaign = env.create_campaign(("ETH",))
+    kept = env.open_round(campaign, goal_usd=10**9 * 10**8, days=1, aon=False)
+    env.pledge(env.donors[0], campaign, kept, "ETH", 10**16)
+    env.advance(2 * 86_400)
+    env.refresh_feeds()
+    env.outsider.send(env.f.closeRound(campaign, kept))
+    refunded = env.open_round(campaign, goal_usd=10**9 * 10**8, days=1, aon=True)
+    env.pledge(env.donors[1], campaign, refunded, "ETH", 10**16)
+    env.advance(2 * 86_400)
+    env.outsider.send(env.f.closeRound(campaign, refunded))
+    totals = env.client().token_totals(campaign, ETH)
+    assert totals.available == 10**16  # the contract spends the kept round, not the refundable one
+    run_indexer(env, engine)
+    with api_client(engine) as client:
+        body = client.get(f"{API}/campaigns/{campaign}").json()
+    first, second = body["rounds"]
+    assert (first["state"], first["spendable"], first["refundable"]) == ("failed", True, False)
+    assert (second["state"], second["spendable"], second["refundable"]) == ("failed", False, True)
+    assert body["refundable_rounds"] == 1
+    assert (
+        body["progress_raised_usd"] == first["raised_usd"] and body["progress_goal_usd"] == first["goal_usd"]
+    )
+    with Session(engine) as session:
+        report = reconcile_campaign(session, campaign_id=campaign)
+    assert [r.spendable for r in report.rounds] == [True, False]

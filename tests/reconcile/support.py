@@ -10,9 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ledger.db.records import Token
 from ledger.db.session import write_session
 from ledger.demo.data import MASKS, MEMBER_STATES, SHARES
 from ledger.reconcile import CampaignReport, MirrorVerifier, ReconcileOptions, reconcile_campaign
@@ -25,6 +26,7 @@ from ledger.records.schemas import (
     ReferencePriceCreate,
     ShipmentCreate,
     SupplierCreate,
+    TokenCreate,
 )
 from tests.conftest import DAY, USD, LedgerEnv
 from tests.contracts.support import RECORD, close, unit
@@ -88,6 +90,16 @@ def add_supplier(engine: Engine, wallet: str, name: str = "Shenzhen PPE Manufact
     with write_session(engine) as s:
         data = SupplierCreate(name=name, country="CN", wallet=wallet, vetting_status="approved")
         return service.create_supplier(s, data=data, actor=ACTOR).id
+
+
+def name_tokens(engine: Engine, env: LedgerEnv, symbols: Sequence[str]) -> None:
+    """Record each token's symbol (once per database), as an organisation does so reports say USDC."""
+    with write_session(engine) as s:
+        known = {t.address for t in s.scalars(select(Token))}
+        for symbol in symbols:
+            address = env.token_address(symbol)
+            if address not in known:
+                service.create_token(s, data=TokenCreate(address=address, symbol=symbol), actor=ACTOR)
 
 
 def add_order(
@@ -238,6 +250,7 @@ def reference_campaign(
     orders = []
     for e in engines:
         index(env, e)
+        name_tokens(e, env, ("ETH", "USDC", "DAI"))
         supplier_id = add_supplier(e, env.supplier.address)
         add_reference_price(e, "disposable surgical mask", "piece", "USD", reference_price)
         order_id, (line_id,) = add_order(

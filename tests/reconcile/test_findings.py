@@ -79,7 +79,7 @@ def test_paying_one_base_unit_more_than_agreed_is_an_overpayment(env: LedgerEnv,
     ref = reference_campaign(env, engine, agreed=70_000 * unit("USDC") - 1)
     (finding,) = only(env, engine, ref.campaign_id, "overpayment")
     assert finding.severity == "error"
-    assert "1 base units too many" in finding.message
+    assert "(0.000001 USDC too many)" in finding.message
 
 
 def test_paying_a_cancelled_order_is_an_overpayment(env: LedgerEnv, engine: Engine) -> None:
@@ -96,7 +96,7 @@ def test_paying_one_base_unit_less_than_agreed_is_an_underpayment(env: LedgerEnv
     ref = reference_campaign(env, engine, agreed=70_000 * unit("USDC") + 1)
     (finding,) = only(env, engine, ref.campaign_id, "underpayment")
     assert finding.severity == "warning"
-    assert "1 base units short" in finding.message
+    assert "(0.000001 USDC short)" in finding.message
 
 
 def test_a_payment_in_another_token_than_agreed_is_flagged(env: LedgerEnv, engine: Engine) -> None:
