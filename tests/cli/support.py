@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.client import LedgerClient, RoundInfo
+from ledger.contract_abi import packaged_abi
 from ledger.demo.api_client import ApiClient
 from ledger.deploy import Deployment, load_deployment
 from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
@@ -178,3 +182,75 @@ def as_admin(cli: Cli, world: World, tmp: Path, name: str, *command: str) -> dic
 def records_api(cli: Cli, base_url: str) -> ApiClient:
     key = cli.ok("keys", "create", "--role", "manager", "--name", "procurement desk").stdout.strip()
     return ApiClient(base_url, key)
+
+
+# ─── a campaign set up once for many short tests (tests/cli/conftest.py) ─────────────────────────────
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A running ``up`` in ``tmp`` and a campaign set up on it through the command line: created by the
+    board through the timelock, taking ETH, USDC and DAI, an auditor appointed, its first round opened by
+    the manager; and a records API client with a manager key."""
+
+    tmp: Path
+    cli: Cli
+    world: World
+    api: ApiClient
+    campaign: int
+
+    def latest_round(self) -> RoundInfo:
+        """The campaign's latest round as the chain has it now."""
+        ledger = LedgerClient(self.world.w3, self.world.deployment.ledger, packaged_abi("PledgeLedger"))
+        count = ledger.campaign(self.campaign).round_count
+        assert count > 0, f"campaign {self.campaign} has no round"
+        return ledger.round(self.campaign, count)
+
+    def mirrored(self) -> None:
+        """Wait until the indexer has mirrored the chain's latest block (what `attest` reconciles)."""
+        w3 = self.world.w3
+        self.api.wait_for_block(int(w3.eth.block_number), int(w3.eth.chain_id))
+
+
+@contextmanager
+def nothing_sent(world: World) -> Iterator[None]:
+    """Assert that the block sends nothing: every development account's nonce and the chain's head are
+    the same after it as before."""
+    nonces, head = world.nonces(), int(world.w3.eth.block_number)
+    yield
+    assert world.nonces() == nonces, "a transaction was sent"
+    assert int(world.w3.eth.block_number) == head, "a block was mined"
+
+
+def refused_unsent(stage: Stage, *args: str, says: str, cli: Cli | None = None) -> CliResult:
+    """Run a command that must be refused (:meth:`Cli.refused`) before anything is sent, its one line saying
+    ``says``."""
+    with nothing_sent(stage.world):
+        result = (cli or stage.cli).refused(*args)
+    assert says in result.stderr, str(result)
+    return result
+
+
+def supplier_record(stage: Stage, wallet: str, vetting_status: str, name: str) -> dict[str, Any]:
+    """A supplier entered through the records API, as the organisation's staff would."""
+    body = {"name": name, "country": "CN", "wallet": wallet, "vetting_status": vetting_status}
+    record: dict[str, Any] = stage.api.post("/suppliers", body)
+    return record
+
+
+def order_record(stage: Stage, supplier_id: int, reference: str, usdc: int) -> dict[str, Any]:
+    """A purchase order of the stage's campaign to ``supplier_id``, paid in ``usdc`` whole USDC (one line of
+    masks), entered through the records API."""
+    body = {
+        "campaign_id": stage.campaign,
+        "supplier_id": supplier_id,
+        "reference": reference,
+        "payment_token": stage.world.deployment.tokens["USDC"].address,
+        "payment_amount": str(usdc * 10**6),
+        "issued_on": "2026-03-01",
+        "lines": [
+            {"item": "surgical masks", "quantity": usdc, "unit": "box", "unit_price": "1", "currency": "USD"}
+        ],
+    }
+    record: dict[str, Any] = stage.api.post("/orders", body)
+    return record
