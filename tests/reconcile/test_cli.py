@@ -39,7 +39,10 @@ def test_reconcile_prints_tables_checked_against_the_chain(
     out = result.stdout
     for expected in ("Funds per token", "FCSSC-PO-2020-001", "70,000", "No findings", "verified", "250,000"):
         assert expected in out, expected
+    assert "USDC" in out and "DAI" in out  # tokens by their records' symbols
     assert "Traceback" not in result.stderr
+    narrowed = run(database_url, tmp_path, str(ref.campaign_id), "--round", "1", "--no-chain")
+    assert "rounds table: round 1 only; totals and findings: the whole campaign" in narrowed.stdout
 
 
 def test_reconcile_json_parses_and_error_findings_exit_1(
