@@ -4,6 +4,7 @@ and scope), the chain being read and the settings.
 Routes that write open their own transaction on the request's session (``with session.begin(): ...``):
 the session is handed out with none begun. Authentication reads the key in a session of its own, so it
 never leaves a transaction open on the request's session and nothing is written when a key is refused.
+Failed key attempts are counted per client address (:mod:`api.failed_keys`).
 
 A key's scope is checked where the campaign a request touches is known: by the service layer for record
 writes and history (:mod:`ledger.records.ownership`), and here for exports.
@@ -19,7 +20,9 @@ from fastapi import Depends, Header, HTTPException, Query, Request, status
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.failed_keys import FailedKeyLimiter
 from api.params import CampaignIdPath
+from api.proxy import client_address
 from ledger.db.models import IndexerCursor
 from ledger.db.records import API_ROLES
 from ledger.keys import authenticate, scope_of
@@ -70,10 +73,16 @@ class Caller:
     scope: KeyScope
 
 
+def get_failed_keys(request: Request) -> FailedKeyLimiter:
+    limiter: FailedKeyLimiter = request.app.state.failed_keys
+    return limiter
+
+
 def require_role(*roles: str) -> Callable[..., Caller]:
     """A dependency admitting a valid, unrevoked API key whose role is one of ``roles``.
 
-    No key or an unknown/revoked key is 401; a valid key with another role is 403.
+    No key or an unknown/revoked key is 401; a valid key with another role is 403; an address with too
+    many failed attempts lately is 429, whatever key it sends.
     """
     unknown = set(roles) - set(API_ROLES)
     if unknown:
@@ -82,11 +91,21 @@ def require_role(*roles: str) -> Callable[..., Caller]:
 
     def dependency(
         engine: EngineDep,
+        request: Request,
+        failed_keys: Annotated[FailedKeyLimiter, Depends(get_failed_keys)],
         x_api_key: Annotated[
             str | None, Header(description="API key (`pl_…`); `Authorization: Bearer <key>` also works")
         ] = None,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Caller:
+        address = client_address(request)
+        wait = failed_keys.retry_after(address)
+        if wait is not None:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many failed API key attempts from {address}; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         presented = _presented_key(x_api_key, authorization)
         if presented is None:
             raise HTTPException(
@@ -98,6 +117,7 @@ def require_role(*roles: str) -> Callable[..., Caller]:
             key = authenticate(session, presented)
             caller = Caller(key.name, key.role, scope_of(key)) if key is not None else None
         if caller is None:
+            failed_keys.record_failure(address)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="the API key is unknown or revoked",

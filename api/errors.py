@@ -53,6 +53,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No API key, or an unknown or revoked one"},
     403: {"model": ErrorBody, "description": "The API key's role or campaigns do not allow this"},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed API key attempts from this address: retry after `Retry-After` s",
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such record"}}
 
