@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
+from api.failed_keys import FailedKeyLimiter
 from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
 from api.routes import dashboard as dashboard_routes
@@ -53,6 +54,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.verifier = MirrorVerifier.from_rpc(settings.rpc_url) if settings.rpc_url else None
     # Reports are kept until the mirror moves or a record is written (per worker; workers share nothing).
     app.state.reconcile_cache = ReconcileCache()
+    # Failed key attempts per client address (per worker: see api/failed_keys.py).
+    app.state.failed_keys = FailedKeyLimiter(
+        limit=settings.auth_failure_limit, window_seconds=settings.auth_failure_window
+    )
     registry, http_metrics = make_registry(db)
     app.state.metrics_registry = registry
     app.add_middleware(MetricsMiddleware, metrics=http_metrics)

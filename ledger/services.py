@@ -73,9 +73,17 @@ def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0)
     import uvicorn  # the web stack loads only when served
 
     from api.main import create_app
+    from api.proxy import uvicorn_proxy_options
 
     ensure_port_free(host, port)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **uvicorn_proxy_options(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()

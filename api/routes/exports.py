@@ -1,4 +1,7 @@
-"""Exports for auditors (manager or auditor key): every table, and the reconciliation, as CSV or JSON."""
+"""Exports for auditors (manager or auditor key): every table, and the reconciliation, as CSV or JSON.
+
+A key for some campaigns exports their reconciliations only: a whole table holds every campaign's rows.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import EngineDep, ReaderKey
+from api.deps import AllCampaignsReaderKey, CampaignReaderKey, EngineDep, ReaderKey
 from api.errors import AUTH_RESPONSES, NOT_FOUND
 from api.exports import ExportTable, csv_lines, stream_csv, stream_json
 from api.routes.reconciliation import CampaignReportDep
@@ -63,7 +66,7 @@ def list_export_tables(_key: ReaderKey) -> ExportTablesPublic:
     summary="One whole table (chain mirror or off-chain records) as CSV or JSON, streamed",
 )
 def export_table(
-    table: ExportTable, engine: EngineDep, _key: ReaderKey, fmt: FormatQuery = ExportFormat.csv
+    table: ExportTable, engine: EngineDep, _key: AllCampaignsReaderKey, fmt: FormatQuery = ExportFormat.csv
 ) -> StreamingResponse:
     chunks = stream_csv(engine, table) if fmt is ExportFormat.csv else stream_json(engine, table)
     return streamed(chunks, fmt, table.value)
@@ -76,7 +79,7 @@ def export_table(
     summary="A campaign's reconciliation as CSV (one metric per row) or JSON (the report)",
 )
 def export_reconciliation(
-    report: CampaignReportDep, _key: ReaderKey, fmt: FormatQuery = ExportFormat.csv
+    _key: CampaignReaderKey, report: CampaignReportDep, fmt: FormatQuery = ExportFormat.csv
 ) -> StreamingResponse:
     name = f"reconciliation-{report.campaign.campaign_id}" + (
         f"-round-{report.round_id}" if report.round_id is not None else ""

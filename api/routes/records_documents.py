@@ -107,6 +107,7 @@ async def upload_document(
                 content=content,
                 actor=key.name,
                 max_bytes=limit,
+                scope=key.scope,
             )
             return DocumentPublic.model_validate(document)
 

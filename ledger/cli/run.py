@@ -508,6 +508,7 @@ def serve(
     import uvicorn
 
     from api.main import create_app
+    from api.proxy import uvicorn_proxy_options
     from ledger.networks import check_rpc_url
 
     given = {
@@ -518,10 +519,11 @@ def serve(
     settings = context.settings().model_copy(update=overrides)
     context.migrated_engine(settings.database_url).dispose()  # once, before any worker starts
     console.print(f"Serving the API at [bold]http://{host}:{port}[/bold] (docs at /docs)")
+    proxy = uvicorn_proxy_options(settings)  # X-Forwarded-For only from the trusted proxies
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **proxy)
         return
     # Worker processes build their own app from the environment.
     for name, value in overrides.items():
         os.environ[f"PLEDGELEDGER_{name.upper()}"] = value
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, **proxy)
