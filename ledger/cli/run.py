@@ -136,6 +136,9 @@ def _status_panel(
     lag = (
         "starting" if cursor is None else f"{cursor.lag} blocks (mirrored up to block {cursor.block_number})"
     )
+    if (halted := indexer.halt()) is not None:
+        reason = escape(halted.halt_reason or "")
+        lag = f"[bold red]halted[/bold red] at block {halted.halted_block}: {reason}"
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()

@@ -8,8 +8,11 @@ SQLite and PostgreSQL, the API through its ASGI app.
 from __future__ import annotations
 
 import re
+import signal
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +26,7 @@ from ledger.indexer.store import CursorState, MirrorStore
 from ledger.node import LocalNode, start_node
 from tests.api.support import API, TestClient, api_client
 from tests.conftest import LedgerEnv
+from tests.e2e.support import UpProcess
 from tests.indexer.faults import FlakyProxy
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
 
@@ -215,3 +219,50 @@ def test_a_halted_indexer_resumes_when_its_node_is_back_on_the_mirrored_branch(
     with api_client(engine) as client:
         _assert_running(client, chain_id)
         assert _confirmations(client, campaign_id) == dict.fromkeys(pledges, "final")
+
+
+def test_up_keeps_serving_through_a_halt_and_its_panel_shows_it(
+    env: LedgerEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``up`` on the session's chain (its own deployment and database); then a branch from before it all
+    replaces its chain. The indexer halts; ``up`` stays up, its API degraded, and says why on its panel."""
+    url = rpc_url(env)
+    snapshot = _rpc(url, "evm_snapshot", [])
+    fork = env.w3.eth.block_number
+    monkeypatch.setenv("PLEDGELEDGER_FINALITY", str(FINALITY))
+    database = f"sqlite:///{tmp_path / 'up.db'}"
+    up = UpProcess(["--rpc-url", url, "--database-url", database], cwd=tmp_path)
+    try:
+        up.wait_for("Serving", timeout=240)
+        api = f"http://127.0.0.1:{up.port}"
+        _rpc(url, "anvil_mine", [hex(FINALITY + 3)])  # the deployment's blocks final, below those kept
+        head = env.w3.eth.block_number
+        _wait_for(lambda: _up_status(api)["indexed_block"] == head, "the indexer to reach the head")
+
+        _rpc(url, "evm_revert", [snapshot])
+        env.forget_nonces()
+        _rpc(url, "anvil_mine", [hex(head - fork + 5)])
+        _wait_for(lambda: _up_status(api)["halted"], "the indexer to halt")
+        reason = _up_status(api)["halt"]["reason"]
+        time.sleep(2)  # a few rounds of up's loop: it must not stop on a halt
+        assert up.process.poll() is None, f"up stopped on a halt:\n{up.output}"
+        health = httpx.get(f"{api}/health", timeout=10)
+        assert (health.status_code, health.json()["status"]) == (200, "degraded")
+    finally:
+        up.process.send_signal(signal.SIGINT)
+        code = up.wait(60)
+        up.stop()
+    assert code == 130, up.output
+    assert f"Indexer lag   halted at block {head}: {reason}" in up.output, "the panel, as up stopped"
+
+
+def _up_status(api: str) -> dict[str, Any]:
+    [chain] = httpx.get(f"{api}/api/v1/status", timeout=10).json()["data"]
+    return dict(chain)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.2)
