@@ -202,7 +202,7 @@ def _serve_until_interrupt(
             indexer.check()
             time.sleep(1)
             live.update(panel(), refresh=console.is_terminal)
-    raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+    raise LedgerError(node.stopped_unexpectedly())
 
 
 @app.command(rich_help_panel=RUN)
@@ -312,7 +312,7 @@ def chain(
         console.print("[dim]Running. Press Ctrl-C to stop.[/dim]")
         while node is None or node.alive():
             time.sleep(0.5)
-        raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+        raise LedgerError(node.stopped_unexpectedly())
 
 
 @app.command(name="deploy", rich_help_panel=RUN)
