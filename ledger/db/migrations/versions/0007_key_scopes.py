@@ -10,8 +10,8 @@ its scope (``ledger.keys.create_key`` always does), so no insert is global by ac
 
 Self-contained: it touches only the API key tables.
 
-Revision ID: 0006_key_scopes
-Revises: 0005
+Revision ID: 0007
+Revises: 0006 (the indexer's halt)
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_key_scopes"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
