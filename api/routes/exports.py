@@ -12,9 +12,10 @@ from pydantic import BaseModel
 
 from api.deps import EngineDep, ReaderKey
 from api.errors import AUTH_RESPONSES, NOT_FOUND
-from api.exports import ExportTable, csv_lines, stream_csv, stream_json
+from api.exports import ExportTable, stream_csv, stream_json
 from api.routes.reconciliation import CampaignReportDep
 from ledger.reconcile import CSV_COLUMNS, report_csv_rows
+from ledger.spreadsheet import csv_lines
 
 router = APIRouter(prefix="/exports", tags=["exports"], responses=AUTH_RESPONSES)
 
