@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import EngineDep, ReaderKey
+from api.downloads import download_headers
 from api.errors import AUTH_RESPONSES, NOT_FOUND
 from api.exports import ExportTable, stream_csv, stream_json
 from api.routes.reconciliation import CampaignReportDep
@@ -48,7 +49,7 @@ def streamed(chunks: Iterator[str], fmt: ExportFormat, filename: str) -> Streami
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"'},
+        headers=download_headers(f"{filename}.{fmt.value}"),
     )
 
 
