@@ -215,3 +215,21 @@ def test_any_filename_makes_one_well_formed_ascii_header(filename: str) -> None:
     fallback, name = download_name(header)
     assert name == filename
     assert fallback
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        # invoice + U+202E + fdp.exe shows as "invoiceexe.pdf": the override is what makes the disguise.
+        ("invoice\u202efdp.exe", "invoice_fdp.exe"),
+        ("in\u200bvoice\u2066.pdf", "in_voice_.pdf"),
+        ("Cafe\u0301.pdf", "Caf\u00e9.pdf"),
+    ],
+)
+def test_a_filename_keeps_no_invisible_character_and_is_stored_in_nfc(
+    client: TestClient, sent: str, kept: str
+) -> None:
+    document = upload(client, sent, f"file {uuid.uuid4()}".encode(), "application/pdf")
+    assert document["filename"] == kept
+    _, name = download_name(client.get(document["content_url"]).headers["content-disposition"])
+    assert name == kept
