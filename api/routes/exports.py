@@ -14,10 +14,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import AllCampaignsReaderKey, CampaignReaderKey, EngineDep, ReaderKey
+from api.downloads import download_headers
 from api.errors import AUTH_RESPONSES, NOT_FOUND
-from api.exports import ExportTable, csv_lines, stream_csv, stream_json
+from api.exports import ExportTable, stream_csv, stream_json
 from api.routes.reconciliation import CampaignReportDep
 from ledger.reconcile import CSV_COLUMNS, report_csv_rows
+from ledger.spreadsheet import csv_lines
 
 router = APIRouter(prefix="/exports", tags=["exports"], responses=AUTH_RESPONSES)
 
@@ -50,7 +52,7 @@ def streamed(chunks: Iterator[str], fmt: ExportFormat, filename: str) -> Streami
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"'},
+        headers=download_headers(f"{filename}.{fmt.value}"),
     )
 
 

@@ -23,7 +23,7 @@ act on every campaign, the default.
 from __future__ import annotations
 
 import hashlib
-import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -56,6 +56,7 @@ from ledger.records.errors import (
     RecordConflictError,
     RecordNotFoundError,
 )
+from ledger.records.names import forbidden_in_name
 from ledger.records.ownership import (
     authorize_campaign_record,
     authorize_history,
@@ -489,7 +490,12 @@ def _set_lines(s: Session, order: PurchaseOrder, lines: Sequence[OrderLineIn]) -
 
 # ─── documents ─────────────────────────────────────────────────────────────────────────────────────────
 
-_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+def _safe_filename(filename: str) -> str:
+    """The name a file is stored under: its last path part, in NFC, every control, bidirectional or
+    zero-width character replaced by ``_`` (``invoice`` U+202E ``fdp.exe`` shows as ``invoiceexe.pdf``)."""
+    base = unicodedata.normalize("NFC", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    return "".join("_" if forbidden_in_name(c) else c for c in base).strip()[:255] or "document"
 
 
 def add_document(
@@ -518,11 +524,10 @@ def add_document(
     stored = s.scalar(select(Document.id).where(Document.sha256 == digest))
     if stored is not None:
         raise RecordConflictError(f"this file is stored already as document {stored} (sha256 {digest})")
-    name = _UNSAFE_FILENAME.sub("_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip() or "document"
     document = Document(
         **meta.model_dump(),
         sha256=digest,
-        filename=name[:255],
+        filename=_safe_filename(filename),
         content_type=(content_type or "application/octet-stream")[:100],
         size=len(content),
         content=content,
