@@ -445,6 +445,14 @@ def _set_lines(s: Session, order: PurchaseOrder, lines: Sequence[OrderLineIn]) -
 # ─── documents ─────────────────────────────────────────────────────────────────────────────────────────
 
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: A media type as RFC 6838 names them (parameters dropped); anything else is stored as octet-stream, since
+#: it is sent back as the download's Content-Type header.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}")
+
+
+def _media_type(declared: str) -> str:
+    media_type = declared.split(";", 1)[0].strip().lower()
+    return media_type if _MEDIA_TYPE.fullmatch(media_type) else "application/octet-stream"
 
 
 def add_document(
@@ -477,7 +485,7 @@ def add_document(
         **meta.model_dump(),
         sha256=digest,
         filename=name[:255],
-        content_type=(content_type or "application/octet-stream")[:100],
+        content_type=_media_type(content_type),
         size=len(content),
         content=content,
         uploaded_by=actor,
