@@ -19,6 +19,7 @@ from api.json_depth import JsonDepthMiddleware
 from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
 from api.routes import dashboard as dashboard_routes
+from api.routes import docs as docs_routes
 from api.routes import root as root_routes
 from api.security_headers import SecurityHeadersMiddleware
 from ledger.db.engine import make_engine
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         summary="Pledges on chain, reconciled with what was procured, paid, shipped and delivered.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served from this origin by api.routes.docs
+        redoc_url=None,  # ReDoc would load its script and fonts from CDNs
     )
     app.state.settings = settings
     app.state.engine = db
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(root_routes.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(docs_routes.router)
     return app
 
 
