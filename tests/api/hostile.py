@@ -15,8 +15,10 @@ from api.body_limit import BodyLimitMiddleware
 from api.json_depth import MAX_JSON_DEPTH
 from ledger.db.models import Base
 from ledger.db.records import RecordVersion
+from tests.records.support import USDT, WALLET
 
 WRITE_METHODS = ("post", "put", "patch")
+API = "/api/v1"
 #: What the API answers a body nested too deeply.
 TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
 
@@ -115,3 +117,52 @@ def stored(engine: Engine) -> Stored:
         }
         history = [tuple(row) for row in conn.execute(select(RecordVersion).order_by(RecordVersion.id))]
     return Stored(counts, history)
+
+
+LINE = {"item": "mask", "quantity": 1, "unit": "piece", "unit_price": "0.4", "currency": "USD"}
+ITEMS = [{"order_line_id": 1, "quantity": 1}]
+#: A well-formed body for each known create route (naming campaign 1, supplier 1, order 1 and its line 1…),
+#: so that a hostile field, or a forged key, meets everything else valid.
+VALID_CREATES: dict[str, dict[str, Any]] = {
+    "/suppliers": {"name": "Mask Maker", "country": "CN", "wallet": WALLET},
+    "/reference-prices": {"item": "mask", "unit": "piece", "currency": "USD", "unit_price": "0.08"},
+    "/orders": {
+        "campaign_id": 1,
+        "supplier_id": 1,
+        "reference": "PO-1",
+        "payment_token": USDT,
+        "payment_amount": "100",
+        "issued_on": "2020-05-04",
+        "lines": [LINE],
+    },
+    "/shipments": {
+        "order_id": 1,
+        "origin": "A",
+        "destination": "B",
+        "shipped_on": "2020-05-05",
+        "items": ITEMS,
+    },
+    "/deliveries": {
+        "shipment_id": 1,
+        "consignee": "X",
+        "place": "Y",
+        "delivered_on": "2020-05-06",
+        "items": ITEMS,
+    },
+    "/distributions": {
+        "delivery_id": 1,
+        "order_line_id": 1,
+        "recipient": "Ghana",
+        "quantity": 1,
+        "distributed_on": "2020-05-07",
+    },
+    "/tokens": {"address": USDT, "symbol": "USDT"},
+}
+
+
+def valid_body(op: Operation, valid: dict[str, dict[str, Any]] = VALID_CREATES) -> dict[str, Any]:
+    """A body the route would take (an edit: of version 1, changing the create's fields); ``{}`` for a
+    route it does not know."""
+    resource = "/" + op.template.removeprefix(API).strip("/").split("/")[0]
+    create = valid.get(resource, {})
+    return dict(create) if op.method == "post" else {"version": 1, **create}

@@ -26,9 +26,9 @@ from ledger.keys import create_key
 from ledger.records import service
 from ledger.records.schemas import SupplierCreate
 from ledger.settings import Settings
-from tests.api.hostile import Operation, nested, stored, write_operations
+from tests.api.hostile import VALID_CREATES, Operation, nested, stored, valid_body, write_operations
 from tests.api.support import API, TestClient, api_client
-from tests.records.support import USDT, WALLET, mirror_campaign
+from tests.records.support import mirror_campaign
 
 # The routes are the schema's (a new write route is fuzzed without editing this file).
 OPERATIONS = write_operations(create_app(Settings(database_url="sqlite://")))
@@ -36,53 +36,6 @@ JSON_OPERATIONS = [op for op in OPERATIONS if op.takes_json]
 UPLOAD_OPERATIONS = [op for op in OPERATIONS if "multipart/form-data" in op.body_types]
 
 KEPT_WALLET = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-LINE = {"item": "mask", "quantity": 1, "unit": "piece", "unit_price": "0.4", "currency": "USD"}
-ITEMS = [{"order_line_id": 1, "quantity": 1}]
-#: A well-formed body for each known create route, so that one hostile field meets real validation.
-VALID_CREATES: dict[str, dict[str, Any]] = {
-    "/suppliers": {"name": "Mask Maker", "country": "CN", "wallet": WALLET},
-    "/reference-prices": {"item": "mask", "unit": "piece", "currency": "USD", "unit_price": "0.08"},
-    "/orders": {
-        "campaign_id": 1,
-        "supplier_id": 1,
-        "reference": "PO-1",
-        "payment_token": USDT,
-        "payment_amount": "100",
-        "issued_on": "2020-05-04",
-        "lines": [LINE],
-    },
-    "/shipments": {
-        "order_id": 1,
-        "origin": "A",
-        "destination": "B",
-        "shipped_on": "2020-05-05",
-        "items": ITEMS,
-    },
-    "/deliveries": {
-        "shipment_id": 1,
-        "consignee": "X",
-        "place": "Y",
-        "delivered_on": "2020-05-06",
-        "items": ITEMS,
-    },
-    "/distributions": {
-        "delivery_id": 1,
-        "order_line_id": 1,
-        "recipient": "Ghana",
-        "quantity": 1,
-        "distributed_on": "2020-05-07",
-    },
-    "/tokens": {"address": USDT, "symbol": "USDT"},
-}
-
-
-def valid_body(op: Operation) -> dict[str, Any]:
-    """A body the route would take (an edit: of version 1, changing the create's fields)."""
-    resource = "/" + op.template.removeprefix(API).strip("/").split("/")[0]
-    create = VALID_CREATES.get(resource, {})
-    return dict(create) if op.method == "post" else {"version": 1, **create}
-
-
 #: JSON values (as raw text) that parsers and validators have got wrong.
 HOSTILE_VALUES: list[bytes] = [
     b"1e400",
