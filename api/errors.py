@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.common import ErrorBody
+from api.security_headers import SECURITY_HEADERS
 from ledger.errors import LedgerError
 from ledger.keys import ApiKeyError
 from ledger.records.errors import (
@@ -114,6 +115,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         content={"detail": "internal error; it has been logged"},
+        # Answered by Starlette's outermost middleware, outside SecurityHeadersMiddleware.
+        headers=SECURITY_HEADERS,
     )
 
 

@@ -238,10 +238,12 @@ def up(
     from ledger.deploy import reusable_deployment, write_deployment
     from ledger.indexer.runner import IndexerConfig, LedgerSource
     from ledger.networks import check_rpc_url, require_local_chain
+    from ledger.recursion import restore_safe_recursion_limit
     from ledger.services import ensure_port_free, running_api, running_indexer, up_database_url
     from ledger.settings import get_settings
     from ledger.upstate import UpState, clear
 
+    restore_safe_recursion_limit()  # this process serves the API: see ledger.recursion
     settings = get_settings()
     if rpc_url:
         rpc_url = check_rpc_url(rpc_url)
@@ -516,7 +518,9 @@ def serve(
     from api.main import create_app
     from api.proxy import uvicorn_proxy_options
     from ledger.networks import check_rpc_url
+    from ledger.recursion import restore_safe_recursion_limit
 
+    restore_safe_recursion_limit()  # the imports raised it (py_ecc): see ledger.recursion
     given = {
         "database_url": context.database_url(database_url),
         "rpc_url": check_rpc_url(rpc_url) if rpc_url else None,

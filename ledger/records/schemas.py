@@ -14,7 +14,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from ledger.db.types import canonical_decimal
 from ledger.records.names import NAME_RULE
@@ -105,6 +113,15 @@ DocumentKind = Literal[
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL: refused here as bad input, on every backend alike, rather than
+        failing at the insert."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
 
 
 class SupplierCreate(_Input):

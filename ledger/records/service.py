@@ -23,6 +23,7 @@ act on every campaign, the default.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -498,6 +499,16 @@ def _safe_filename(filename: str) -> str:
     return "".join("_" if forbidden_in_name(c) else c for c in base).strip()[:255] or "document"
 
 
+#: A media type as RFC 6838 names them (parameters dropped); anything else is stored as octet-stream, since
+#: it is sent back as the download's Content-Type header.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}")
+
+
+def _media_type(declared: str) -> str:
+    media_type = declared.split(";", 1)[0].strip().lower()
+    return media_type if _MEDIA_TYPE.fullmatch(media_type) else "application/octet-stream"
+
+
 def add_document(
     s: Session,
     *,
@@ -528,7 +539,7 @@ def add_document(
         **meta.model_dump(),
         sha256=digest,
         filename=_safe_filename(filename),
-        content_type=(content_type or "application/octet-stream")[:100],
+        content_type=_media_type(content_type),
         size=len(content),
         content=content,
         uploaded_by=actor,
