@@ -28,7 +28,7 @@ AUDITED_HASH = bytes.fromhex("ab" * 32)
 def campaign_with_refunds(env: LedgerEnv, engine: Engine) -> Reference:
     """WAHO's campaign, then a failed all-or-nothing round in it whose first donor claims a refund, an
     auditor's attestation, and the records of :data:`NAMED_TOKENS`."""
-    reference = reference_campaign(env, engine)
+    reference = reference_campaign(env, engine, token_names=())
     donor = env.donors[0]
     round_id = failed_aon_round(env, reference.campaign_id, [(donor, "USDC", 5_000 * unit("USDC"))])
     donor.send(env.f.claimRefund(reference.campaign_id, round_id, env.token_address("USDC")))

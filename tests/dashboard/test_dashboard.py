@@ -118,7 +118,7 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             expect(card).to_contain_text(f"raised of {usd(Decimal(summary['progress_goal_usd']).scaleb(-8))}")
             expect(card).to_contain_text(f"{funded['progress_pct']}% of the goal")
             refundable = Decimal(failed["raised_usd"]).scaleb(-8)
-            expect(card).to_contain_text(f"1 round failed or cancelled: {usd(refundable)} refundable")
+            expect(card).to_contain_text(f"1 round refundable: {usd(refundable)}, not counted")
             expect(page.locator("#total-raised")).to_have_text(usd(Decimal(report["pledged_usd"])))
             expect(page.locator("#total-pledges")).to_have_text(str(report["pledges"]))
             expect(page.locator("#total-donors")).to_have_text(str(report["donors"]))

@@ -231,13 +231,15 @@ def reference_campaign(
     invoice: bytes = INVOICE,
     delivered: int = MASKS,
     reference_price: Decimal = Decimal("0.25"),
+    token_names: Sequence[str] = ("USDC", "DAI"),
 ) -> Reference:
     """WAHO's campaign: three donors pledge ETH, USDC (6 decimals) and DAI (18 decimals) in a two-week
     all-or-nothing round that meets its goal; FCSSC pays one vetted supplier 70,000 USDC against purchase
     order FCSSC-PO-2020-001 and its invoice; 250,000 masks fly Beijing → Abuja, are handed over with a
     certificate and distributed to the 15 member states. Indexed (into each engine given, with the same
     records). The knobs break one thing each: the amount agreed in the order, the amount paid, the invoice
-    stored, the quantity delivered, the reference price of a mask."""
+    stored, the quantity delivered, the reference price of a mask. ``token_names``: the tokens given a record
+    (a symbol), as an organisation names them; ETH is ETH without one."""
     engines = [engine] if isinstance(engine, Engine) else list(engine)
     taiyi, huobi, jubi = env.donors[0], env.donors[1], env.donors[2]
     campaign_id = env.create_campaign(("ETH", "USDC", "DAI"))
@@ -250,7 +252,7 @@ def reference_campaign(
     orders = []
     for e in engines:
         index(env, e)
-        name_tokens(e, env, ("ETH", "USDC", "DAI"))
+        name_tokens(e, env, token_names)
         supplier_id = add_supplier(e, env.supplier.address)
         add_reference_price(e, "disposable surgical mask", "piece", "USD", reference_price)
         order_id, (line_id,) = add_order(

@@ -208,7 +208,7 @@ def test_a_tampered_pledge_row_is_a_mirror_mismatch(env: LedgerEnv, engine: Engi
         )
     findings = only(env, engine, ref.campaign_id, "mirror_mismatch", verify=True)
     messages = " | ".join(f.message for f in findings)
-    assert "tokenTotals(0x" in messages and "pledged" in messages
+    assert "tokenTotals(USDC).pledged" in messages and "mirror 70,000.000001 USDC" in messages
     result = report(env, engine, ref.campaign_id, verify=True)
     assert result.chain_check.status == "mismatch" and result.chain_check.mismatches == len(findings)
 
