@@ -1,16 +1,16 @@
 """Refuse request bodies over a limit before they are read, with a JSON 413.
 
 A declared ``Content-Length`` over the limit is refused at once; a body sent without one (chunked) is
-counted as it arrives and refused when it passes the limit, so a 50 MB upload never reaches the
-multipart parser, the disk or the database. Document uploads get the configured document limit (plus
-room for the multipart envelope); every other body is small JSON.
+counted as it arrives and refused when it passes the limit (:func:`api.body_guard.guard_body`), so a 50 MB
+upload never reaches the multipart parser, the disk or the database. Document uploads get the configured
+document limit (plus room for the multipart envelope); every other body is small JSON.
 """
 
 from __future__ import annotations
 
-import json
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from api.body_guard import BodyRefusedError, guard_body, send_refusal
 
 #: Room for the multipart boundary and form fields around an uploaded file.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -18,8 +18,8 @@ MULTIPART_OVERHEAD = 64 * 1024
 JSON_BODY_LIMIT = 1024 * 1024
 
 
-class BodyTooLargeError(Exception):
-    pass
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than the limit of {limit:,} bytes"
 
 
 class BodyLimitMiddleware:
@@ -40,39 +40,14 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await send_refusal(send, 413, _too_large(limit))
             return
         received = 0
-        started = False
 
-        async def counting_receive() -> Message:
+        def count(chunk: bytes, more: bool) -> None:
             nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLargeError
-            return message
+            received += len(chunk)
+            if received > limit:
+                raise BodyRefusedError(413, _too_large(limit))
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLargeError:
-            if not started:
-                await _too_large(send, limit)
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"the request body is larger than the limit of {limit:,} bytes"}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        await guard_body(self.app, scope, receive, send, count)

@@ -35,13 +35,18 @@ OUTCOMES = {s.value: s.word for s in (RoundState.SUCCEEDED, RoundState.FAILED, R
 
 @dataclass(frozen=True)
 class Settlement:
-    """What the indexer last saw of a chain: enough to tell a pending event from a final one."""
+    """What the indexer last saw of a chain: enough to tell a pending event from a final one. While the
+    indexer is halted (the chain no longer holds the mirror, and where they part is unknown), every event is
+    pending: any of them may be gone from the chain."""
 
     head_block: int
     finalized_block: int
     depth: int
+    halted: bool = False
 
     def state(self, block_number: int) -> str:
+        if self.halted:
+            return "pending"
         if block_number <= self.finalized_block:
             return "final"
         if self.head_block - block_number + 1 >= self.depth:
@@ -53,7 +58,12 @@ def settlement(session: Session, *, chain_id: int | None, depth: int) -> Settlem
     cursor = session.get(IndexerCursor, chain_id) if chain_id is not None else None
     if cursor is None:
         return Settlement(head_block=-1, finalized_block=-1, depth=depth)
-    return Settlement(head_block=cursor.head_block, finalized_block=cursor.finalized_block, depth=depth)
+    return Settlement(
+        head_block=cursor.head_block,
+        finalized_block=cursor.finalized_block,
+        depth=depth,
+        halted=cursor.halt_reason is not None,
+    )
 
 
 def of_chain(model: type[ChainEvent], chain_id: int | None) -> ColumnElement[bool]:

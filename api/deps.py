@@ -1,23 +1,32 @@
-"""Request dependencies as ``Annotated`` aliases: the database session, the caller's API key and role,
-the chain being read and the settings.
+"""Request dependencies as ``Annotated`` aliases: the database session, the caller's API key (its role
+and scope), the chain being read and the settings.
 
 Routes that write open their own transaction on the request's session (``with session.begin(): ...``):
 the session is handed out with none begun. Authentication reads the key in a session of its own, so it
 never leaves a transaction open on the request's session and nothing is written when a key is refused.
+Failed key attempts are counted per client address (:mod:`api.failed_keys`).
+
+A key's scope is checked where the campaign a request touches is known: by the service layer for record
+writes and history (:mod:`ledger.records.ownership`), and here for exports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.failed_keys import FailedKeyLimiter
+from api.params import CampaignIdPath
+from api.proxy import client_address
 from ledger.db.models import IndexerCursor
-from ledger.db.records import API_ROLES, ApiKey
-from ledger.keys import authenticate
+from ledger.db.records import API_ROLES
+from ledger.keys import authenticate, scope_of
+from ledger.scope import KeyScope
 from ledger.settings import Settings
 
 #: Largest value a BIGINT column (chain ids, block numbers, row ids) holds on every backend.
@@ -55,10 +64,25 @@ def _presented_key(x_api_key: str | None, authorization: str | None) -> str | No
     return None
 
 
-def require_role(*roles: str) -> Callable[..., ApiKey]:
+@dataclass(frozen=True)
+class Caller:
+    """The API key a request was made with, as read when it was authenticated."""
+
+    name: str
+    role: str
+    scope: KeyScope
+
+
+def get_failed_keys(request: Request) -> FailedKeyLimiter:
+    limiter: FailedKeyLimiter = request.app.state.failed_keys
+    return limiter
+
+
+def require_role(*roles: str) -> Callable[..., Caller]:
     """A dependency admitting a valid, unrevoked API key whose role is one of ``roles``.
 
-    No key or an unknown/revoked key is 401; a valid key with another role is 403.
+    No key or an unknown/revoked key is 401; a valid key with another role is 403; an address with too
+    many failed attempts lately is 429, whatever key it sends.
     """
     unknown = set(roles) - set(API_ROLES)
     if unknown:
@@ -67,11 +91,21 @@ def require_role(*roles: str) -> Callable[..., ApiKey]:
 
     def dependency(
         engine: EngineDep,
+        request: Request,
+        failed_keys: Annotated[FailedKeyLimiter, Depends(get_failed_keys)],
         x_api_key: Annotated[
             str | None, Header(description="API key (`pl_…`); `Authorization: Bearer <key>` also works")
         ] = None,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    ) -> ApiKey:
+    ) -> Caller:
+        address = client_address(request)
+        wait = failed_keys.retry_after(address)
+        if wait is not None:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many failed API key attempts from {address}; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         presented = _presented_key(x_api_key, authorization)
         if presented is None:
             raise HTTPException(
@@ -81,26 +115,46 @@ def require_role(*roles: str) -> Callable[..., ApiKey]:
             )
         with Session(engine) as session:
             key = authenticate(session, presented)
-        if key is None:
+            caller = Caller(key.name, key.role, scope_of(key)) if key is not None else None
+        if caller is None:
+            failed_keys.record_failure(address)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="the API key is unknown or revoked",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if key.role not in roles:
+        if caller.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
-                detail=f"the API key {key.name!r} has role {key.role!r}; this needs one of: {allowed}",
+                detail=f"the API key {caller.name!r} has role {caller.role!r}; this needs one of: {allowed}",
             )
-        return key
+        return caller
 
     return dependency
 
 
-#: A manager's key: writes of off-chain records.
-ManagerKey = Annotated[ApiKey, Depends(require_role("manager"))]
-#: A manager's or an auditor's key: exports and record history.
-ReaderKey = Annotated[ApiKey, Depends(require_role("manager", "auditor"))]
+#: A manager's key: writes of off-chain records (within its scope).
+ManagerKey = Annotated[Caller, Depends(require_role("manager"))]
+#: A manager's or an auditor's key: exports and record history (within its scope).
+ReaderKey = Annotated[Caller, Depends(require_role("manager", "auditor"))]
+
+
+def require_campaign_reader(campaign_id: CampaignIdPath, key: ReaderKey) -> Caller:
+    """A reader key whose scope covers the campaign in the path (checked before the route's work)."""
+    key.scope.require(campaign_id, f"the export of campaign {campaign_id}")
+    return key
+
+
+def require_all_campaigns_reader(key: ReaderKey) -> Caller:
+    """A reader key for every campaign: a whole-table export holds rows of every campaign."""
+    key.scope.require_global("a whole-table export holds the rows of every campaign")
+    return key
+
+
+#: A reader key covering the ``{campaign_id}`` of the path.
+CampaignReaderKey = Annotated[Caller, Depends(require_campaign_reader)]
+#: A reader key for every campaign.
+AllCampaignsReaderKey = Annotated[Caller, Depends(require_all_campaigns_reader)]
 
 
 def get_chain_id(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.common import ErrorBody
+from api.security_headers import SECURITY_HEADERS
 from ledger.errors import LedgerError
 from ledger.keys import ApiKeyError
 from ledger.records.errors import (
@@ -26,6 +27,7 @@ from ledger.records.errors import (
     RecordConflictError,
     RecordNotFoundError,
 )
+from ledger.scope import ScopeError
 
 log = logging.getLogger("api")
 
@@ -36,6 +38,7 @@ class InvalidInputError(LedgerError, ValueError):
 
 #: Statuses of the errors the data layer raises on purpose, checked in this order.
 ERROR_STATUSES: list[tuple[type[Exception], int]] = [
+    (ScopeError, 403),
     (RecordNotFoundError, 404),
     (RecordConflictError, 409),
     (DocumentTooLargeError, 413),
@@ -50,7 +53,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No API key, or an unknown or revoked one"},
-    403: {"model": ErrorBody, "description": "The API key's role may not do this"},
+    403: {"model": ErrorBody, "description": "The API key's role or campaigns do not allow this"},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed API key attempts from this address: retry after `Retry-After` s",
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such record"}}
 
@@ -108,6 +115,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         content={"detail": "internal error; it has been logged"},
+        # Answered by Starlette's outermost middleware, outside SecurityHeadersMiddleware.
+        headers=SECURITY_HEADERS,
     )
 
 

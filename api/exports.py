@@ -2,15 +2,14 @@
 
 Rows are read through a connection of the export's own with ``yield_per`` (a server-side cursor on
 PostgreSQL), so memory stays flat however large the table. uint256 columns and decimals are written as
-decimal strings, as everywhere in the API; dates and times in ISO 8601.
+decimal strings, as everywhere in the API; dates and times in ISO 8601. CSV is written by
+:func:`ledger.spreadsheet.csv_lines`, which keeps every cell from being read as a spreadsheet formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -20,6 +19,7 @@ from sqlalchemy import Column, Engine, Table, select
 
 from ledger.db.models import Base
 from ledger.db.types import Uint256
+from ledger.spreadsheet import csv_lines
 
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 1_000
@@ -119,26 +119,12 @@ def stream_csv(engine: Engine, name: ExportTable) -> Iterator[str]:
     """The table as CSV: a header of column names, then one line per row in primary-key order."""
     table = table_of(name)
     columns = export_columns(table)
-    yield from csv_lines([c.name for c in columns], _csv_rows(engine, table, columns))
+    yield from csv_lines([c.name for c in columns], _csv_rows(engine, table, columns), chunk_rows=BATCH_ROWS)
 
 
 def _csv_rows(engine: Engine, table: Table, columns: list[Column[Any]]) -> Iterator[list[str]]:
     for row in _rows(engine, table, columns):
         yield [_csv_value(c, v) for c, v in zip(columns, row, strict=True)]
-
-
-def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
-    """CSV text, a chunk of lines at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if count % BATCH_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def stream_json(engine: Engine, name: ExportTable) -> Iterator[str]:

@@ -50,6 +50,11 @@ class IndexerCollector(Collector):
             "reorgs": GaugeMetricFamily(
                 "pledgeledger_indexer_reorgs", "Reorganisations undone", labels=["chain_id"]
             ),
+            "halted": GaugeMetricFamily(
+                "pledgeledger_indexer_halted",
+                "1 while the indexer is halted: the chain no longer holds the mirror (see /api/v1/status)",
+                labels=["chain_id"],
+            ),
             "age": GaugeMetricFamily(
                 "pledgeledger_indexer_seconds_since_update",
                 "Seconds since the indexer last stored a batch or polled",
@@ -74,6 +79,7 @@ class IndexerCollector(Collector):
             gauges["finalized"].add_metric(labels, c.finalized_block)
             gauges["lag"].add_metric(labels, max(c.head_block - c.block_number, 0))
             gauges["reorgs"].add_metric(labels, c.reorgs)
+            gauges["halted"].add_metric(labels, 0 if c.halt_reason is None else 1)
             updated = c.updated_at if c.updated_at.tzinfo else c.updated_at.replace(tzinfo=UTC)
             gauges["age"].add_metric(labels, (now - updated).total_seconds())
         yield up

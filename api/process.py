@@ -34,6 +34,7 @@ def served_api(database_url: str, *, rpc_url: str | None, log: Path, timeout: fl
         env["PLEDGELEDGER_RPC_URL"] = rpc_url
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command += ["--no-proxy-headers"]  # its clients are local: no proxy's X-Forwarded-For to believe
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,

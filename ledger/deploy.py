@@ -291,15 +291,18 @@ def governance_plan(
     guardian: str | None,
     admin_delay: int | None = None,
     min_supplier_delay: int | None = None,
+    not_local_because: str | None = None,
 ) -> GovernancePlan | None:
     """The governance a deployment gets. None: the local set-up built from the development accounts
     (:func:`deploy_local`), which only a local chain may have. Refuses what would leave donors' money with a
-    single key and no time to react: no admin or guardian on a real chain, a supplier delay of 0 there."""
+    single key and no time to react: no admin or guardian on a real chain, a supplier delay of 0 there.
+    ``not_local_because``: why the chain is not local, for the message."""
     if admin is None:
         if not local:
+            why = f" ({not_local_because})" if not_local_because else ""
             raise LedgerError(
-                "this is not a local chain: deploy with `pledgeledger deploy --admin ADDRESS "
-                "--guardian ADDRESS` "
+                f"this is not a local chain on this machine{why}: deploy with "
+                "`pledgeledger deploy --admin ADDRESS --guardian ADDRESS` "
                 "(a TimelockController whose proposer is your board's Safe, and a Safe)"
             )
         return None

@@ -3,6 +3,8 @@
 A key reads ``pl_<prefix>_<secret>``: the prefix (8 hex characters) finds the row and names the key in
 logs; the secret (256 random bits) is compared by its hash in constant time. With that much entropy a
 fast hash is enough; a slow password hash would only slow every request.
+
+A key has a scope (:class:`~ledger.scope.KeyScope`): every campaign, or the campaigns it was created for.
 """
 
 from __future__ import annotations
@@ -11,15 +13,19 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.db.records import API_ROLES, ApiKey
+from ledger.db.records import API_ROLES, ApiKey, ApiKeyCampaign
 from ledger.errors import LedgerError
+from ledger.scope import KeyScope
 
+#: Largest campaign id a key can be scoped to (the records store campaign ids as BIGINT).
+MAX_CAMPAIGN_ID = 2**63 - 1
 KEY_PATTERN = re.compile(r"^pl_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
@@ -32,11 +38,17 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, *, name: str, role: str) -> tuple[ApiKey, str]:
-    """Store a new key named ``name`` with ``role``; returns the row and the plaintext key, which is not
-    stored and cannot be shown again. Commits nothing: the caller's transaction does."""
+def create_key(
+    session: Session, *, name: str, role: str, campaigns: Iterable[int] = ()
+) -> tuple[ApiKey, str]:
+    """Store a new key named ``name`` with ``role``, acting on ``campaigns`` only (none: every campaign);
+    returns the row and the plaintext key, which is not stored and cannot be shown again. Commits nothing:
+    the caller's transaction does."""
     if role not in API_ROLES:
         raise ApiKeyError(f"unknown role {role!r}: use one of {', '.join(API_ROLES)}")
+    scope = sorted(set(campaigns))
+    if any(not 0 <= c <= MAX_CAMPAIGN_ID for c in scope):
+        raise ApiKeyError(f"a campaign id is a whole number from 0 to {MAX_CAMPAIGN_ID}")
     name = name.strip()
     if not name or len(name) > 100:
         raise ApiKeyError("a key's name must be 1 to 100 characters")
@@ -53,6 +65,8 @@ def create_key(session: Session, *, name: str, role: str) -> tuple[ApiKey, str]:
         prefix=prefix,
         secret_sha256=_secret_hash(secret),
         created_at=datetime.now(UTC),
+        all_campaigns=not scope,
+        campaigns=[ApiKeyCampaign(campaign_id=c) for c in scope],
     )
     session.add(key)
     try:
@@ -74,6 +88,13 @@ def authenticate(session: Session, plaintext: str) -> ApiKey | None:
     if key is None or not valid or key.revoked_at is not None:
         return None
     return key
+
+
+def scope_of(key: ApiKey) -> KeyScope:
+    """The campaigns ``key`` acts on (its campaigns must be loaded: they are, with the key)."""
+    if key.all_campaigns:
+        return KeyScope(key_name=key.name)
+    return KeyScope(key_name=key.name, campaigns=frozenset(c.campaign_id for c in key.campaigns))
 
 
 def revoke_key(session: Session, *, name: str) -> ApiKey:

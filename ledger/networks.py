@@ -34,7 +34,27 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def not_local_because(url: str, chain_id: int) -> str | None:
+    """Why chain ``chain_id`` at ``url`` is not one the development accounts may sign for, or None if it is:
+    on this machine *and* with a local chain id, so that a forwarded port to a real network, or a local
+    chain exposed on the network, never gets the public dev keys."""
+    if chain_id not in LOCAL_CHAIN_IDS:
+        return f"chain {chain_id} is not a local chain"
+    if not is_loopback(url):
+        return f"{urlsplit(url).hostname or url or 'the node'} is not on this machine"
+    return None
+
+
 def is_local_chain(url: str, chain_id: int) -> bool:
-    """A chain whose development accounts may sign: on this machine *and* with a local chain id, so that a
-    forwarded port to a real network never gets the public dev keys."""
-    return is_loopback(url) and chain_id in LOCAL_CHAIN_IDS
+    """A chain whose development accounts may sign (see :func:`not_local_because`)."""
+    return not_local_because(url, chain_id) is None
+
+
+def require_local_chain(url: str, chain_id: int, *, advice: str) -> None:
+    """Refuse, saying why and ``advice``, to let the development accounts sign for a chain that is not a
+    local chain on this machine. Every use of their keys goes through here."""
+    why = not_local_because(url, chain_id)
+    if why is not None:
+        raise LedgerError(
+            f"the development accounts sign only for a local chain on this machine ({why}): {advice}"
+        )

@@ -3,6 +3,10 @@
 A started node is always stopped: by the context manager, at interpreter exit, and, on Linux, by
 the kernel if this process dies (the child gets SIGTERM through ``PR_SET_PDEATHSIG``).
 
+A node's output holds its accounts' private keys and mnemonic (Anvil prints them at start): its log is
+written with mode 0600 into a private folder of its own (``tempfile.mkdtemp``: mode 0700), removed when the
+node stops.
+
 ``PR_SET_PDEATHSIG`` fires when the *thread* that started the child ends, not only the process: start
 nodes from the main thread, or from a thread that outlives them.
 """
@@ -14,6 +18,8 @@ import contextlib
 import ctypes
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +31,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from ledger.compiler import EVM_VERSION
 from ledger.errors import NodeStartError, ToolchainError
@@ -96,6 +102,8 @@ class LocalNode:
     chain_id: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    #: The private folder made for the log, removed at :meth:`stop` (None: the caller's folder, kept).
+    log_dir: Path | None = None
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -104,6 +112,22 @@ class LocalNode:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def last_output(self, limit: int = 2000) -> str:
+        """The end of the node's output, without its keys: for an error message, while the log exists."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return _without_secrets(text)[-limit:]
+
+    def stopped_unexpectedly(self) -> str:
+        """One line for the user when the node exited on its own: its log goes when it is stopped."""
+        lines = self.last_output().strip().splitlines()
+        said = f": {lines[-1].strip()}" if lines else ""
+        return (
+            f"the local chain ({self.kind}) stopped unexpectedly with exit code {self.process.poll()}{said}"
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the process group: SIGTERM, then SIGKILL if it lingers. Safe to call twice."""
@@ -120,6 +144,8 @@ class LocalNode:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=timeout)
+        if self.log_dir is not None:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalNode:
         return self
@@ -169,6 +195,22 @@ def _command(
     return [*args, *extra_args], chain_id
 
 
+#: Lines of a node's start-up banner that give an account away: Anvil's ``(0) 0x<private key>`` and
+#: ``Mnemonic:`` lines.
+_SECRET_LINE = re.compile(r"^\s*(\(\d+\)\s+0x[0-9a-fA-F]{64}|Mnemonic:.*)\s*$", re.MULTILINE)
+
+
+def _without_secrets(text: str) -> str:
+    return _SECRET_LINE.sub("[redacted]", text)
+
+
+def _open_private_log(path: Path) -> BinaryIO:
+    """``path`` created (or emptied) for writing, readable by this user only, never through a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there already keeps its mode through O_CREAT
+    return os.fdopen(fd, "wb")
+
+
 def start_node(
     kind: NodeKind = "anvil",
     *,
@@ -186,24 +228,39 @@ def start_node(
     for _ in range(attempts):
         chosen = port or free_port()
         command, actual_chain_id = _command(kind, chosen, settings.dev_mnemonic, chain_id, extra_args)
-        log_path = (log_dir or Path(tempfile.gettempdir())) / f"pledgeledger-{kind}-{chosen}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=die_with_parent,
-            )
-        node = LocalNode(kind=kind, port=chosen, chain_id=actual_chain_id, process=process, log_path=log_path)
+        # The node's own private folder (mode 0700), unless the caller keeps its logs in one of theirs.
+        folder = log_dir or Path(tempfile.mkdtemp(prefix=f"pledgeledger-{kind}-"))
+        own_dir = None if log_dir is not None else folder
+        log_path = folder / f"pledgeledger-{kind}-{chosen}.log"
+        try:
+            with _open_private_log(log_path) as log:
+                process = subprocess.Popen(
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=die_with_parent,
+                )
+        except BaseException:
+            if own_dir is not None:
+                shutil.rmtree(own_dir, ignore_errors=True)
+            raise
+        node = LocalNode(
+            kind=kind,
+            port=chosen,
+            chain_id=actual_chain_id,
+            process=process,
+            log_path=log_path,
+            log_dir=own_dir,
+        )
         _running.add(node)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and node.alive():
             if rpc_ready(node.rpc_url, timeout=0.5):
                 return node
             time.sleep(0.05)
+        last_error = node.last_output()  # before stop() removes the log
         node.stop()
-        last_error = log_path.read_text(errors="replace")[-2000:]
     raise NodeStartError(
         f"{kind} did not start on 127.0.0.1 within {timeout:.0f}s; its output:\n{last_error}"
     )

@@ -23,7 +23,9 @@ from ledger.settings import Settings
 
 @dataclass
 class IndexerThread:
-    """The indexer following the head in a thread; a crash is kept and reported by :meth:`check`."""
+    """The indexer following the head in a thread; a crash is kept and reported by :meth:`check`. A halt
+    (the chain no longer holds the mirror, recorded in its cursor) is not a crash: the API reports it, and
+    whoever serves it keeps serving."""
 
     indexer: Indexer
     stop: threading.Event = field(default_factory=threading.Event)
@@ -40,8 +42,16 @@ class IndexerThread:
             return self.indexer.cursor
         return None
 
+    def halt(self) -> CursorState | None:
+        """The stored cursor, with why and where, if the indexer stopped on a halt it recorded."""
+        if self.error is None:
+            return None
+        stored = self.indexer.store.cursor(self.indexer.chain_id)
+        return stored if stored is not None and stored.halted else None
+
     def check(self) -> None:
-        if self.error is not None:
+        """Raise if the indexer stopped, unless on a halt (see :meth:`halt`)."""
+        if self.error is not None and self.halt() is None:
             raise LedgerError(f"the indexer stopped: {self.error}") from self.error
 
 
@@ -73,9 +83,17 @@ def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0)
     import uvicorn  # the web stack loads only when served
 
     from api.main import create_app
+    from api.proxy import uvicorn_proxy_options
 
     ensure_port_free(host, port)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **uvicorn_proxy_options(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()

@@ -56,6 +56,23 @@ class Settings(BaseSettings):
         ge=0,
         description="Reconciliation: a unit price above (1 + this) × the reference price is flagged",
     )
+    auth_failure_limit: int = Field(
+        default=10,
+        gt=0,
+        description="Failed API key attempts from one client address before it is refused (429)",
+    )
+    auth_failure_window: int = Field(
+        default=300,
+        gt=0,
+        description="Seconds over which failed API key attempts are counted, and an address stays refused",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Reverse proxies (comma-separated addresses or networks, '*' for any) whose X-Forwarded-For "
+            "names the client; empty trusts none: the client is whoever opened the connection"
+        ),
+    )
     idle_after_days: float = Field(
         default=90.0,
         gt=0,

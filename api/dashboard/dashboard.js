@@ -133,18 +133,35 @@ async function showStatus() {
     const text = data.length
       ? data
           .map((s) => {
+            if (s.halted) return `Indexer: halted at block ${count(s.halt.block)}`;
             const lag = s.lag === 0 ? "up to date" : `${count(s.lag)} block${s.lag === 1 ? "" : "s"} behind`;
             return `Indexer: block ${count(s.indexed_block)} of ${count(s.head_block)} · ${lag}`;
           })
           .join("; ")
       : "Indexer: not started yet";
     if (badge.textContent !== text) badge.textContent = text;
+    showHalt(data.filter((s) => s.halted));
     if (!data.length) return;
     badge.classList.toggle("behind", data.some((s) => s.lag > 0));
+    badge.classList.toggle("halted", data.some((s) => s.halted));
     badge.title = `Last update ${new Date(data[0].updated_at).toLocaleString()} · chain ${data[0].chain_id}`;
   } catch {
     badge.textContent = "Indexer: status unavailable";
   }
+}
+
+/** The banner of a halted indexer: what it found, since when, and that nothing on the page is final. */
+function showHalt(halted) {
+  const banner = $("halted");
+  const text = halted
+    .map(
+      (s) =>
+        `The indexer of chain ${s.chain_id} is halted since ${utc(s.halt.since)}, at block ${count(s.halt.block)}: ` +
+        `${s.halt.reason}. Until it resumes, nothing on this page is final: the chain may no longer hold it.`,
+    )
+    .join(" ");
+  if (banner.textContent !== text) banner.textContent = text; // an alert: read out on every change
+  banner.hidden = !halted.length;
 }
 
 // ─── campaigns ──────────────────────────────────────────────────────────────────────────────────────────

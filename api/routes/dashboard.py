@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from api.assets import Assets, asset_response
 from ledger.paths import NODE_MODULES
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
 
 #: Every file the page may load, by the name it is served under.
-ASSETS: dict[str, tuple[Path, str]] = {
+ASSETS: Assets = {
     "dashboard.js": (DASHBOARD_DIR / "dashboard.js", "text/javascript"),
     "dashboard.css": (DASHBOARD_DIR / "dashboard.css", "text/css"),
     "d3.min.js": (NODE_MODULES / "d3" / "dist" / "d3.min.js", "text/javascript"),
@@ -39,13 +40,4 @@ def dashboard_page() -> FileResponse:
 
 @router.get("/dashboard/{name}")
 def dashboard_asset(name: str) -> FileResponse:
-    asset = ASSETS.get(name)
-    if asset is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no dashboard asset {name!r}")
-    path, media_type = asset
-    if not path.is_file():
-        # Only the npm libraries can be missing: node_modules comes from `scripts/setup` (npm ci).
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"{name} is not installed: run scripts/setup (npm ci)"
-        )
-    return FileResponse(path, media_type=media_type, headers={**HEADERS, "Cache-Control": "no-cache"})
+    return asset_response(ASSETS, name, headers=HEADERS)

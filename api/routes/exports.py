@@ -1,4 +1,7 @@
-"""Exports for auditors (manager or auditor key): every table, and the reconciliation, as CSV or JSON."""
+"""Exports for auditors (manager or auditor key): every table, and the reconciliation, as CSV or JSON.
+
+A key for some campaigns exports their reconciliations only: a whole table holds every campaign's rows.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import EngineDep, ReaderKey
+from api.deps import AllCampaignsReaderKey, CampaignReaderKey, EngineDep, ReaderKey
+from api.downloads import download_headers
 from api.errors import AUTH_RESPONSES, NOT_FOUND
-from api.exports import ExportTable, csv_lines, stream_csv, stream_json
+from api.exports import ExportTable, stream_csv, stream_json
 from api.routes.reconciliation import CampaignReportDep
 from ledger.reconcile import CSV_COLUMNS, report_csv_rows
+from ledger.spreadsheet import csv_lines
 
 router = APIRouter(prefix="/exports", tags=["exports"], responses=AUTH_RESPONSES)
 
@@ -47,7 +52,7 @@ def streamed(chunks: Iterator[str], fmt: ExportFormat, filename: str) -> Streami
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"'},
+        headers=download_headers(f"{filename}.{fmt.value}"),
     )
 
 
@@ -63,7 +68,7 @@ def list_export_tables(_key: ReaderKey) -> ExportTablesPublic:
     summary="One whole table (chain mirror or off-chain records) as CSV or JSON, streamed",
 )
 def export_table(
-    table: ExportTable, engine: EngineDep, _key: ReaderKey, fmt: FormatQuery = ExportFormat.csv
+    table: ExportTable, engine: EngineDep, _key: AllCampaignsReaderKey, fmt: FormatQuery = ExportFormat.csv
 ) -> StreamingResponse:
     chunks = stream_csv(engine, table) if fmt is ExportFormat.csv else stream_json(engine, table)
     return streamed(chunks, fmt, table.value)
@@ -76,7 +81,7 @@ def export_table(
     summary="A campaign's reconciliation as CSV (one metric per row) or JSON (the report)",
 )
 def export_reconciliation(
-    report: CampaignReportDep, _key: ReaderKey, fmt: FormatQuery = ExportFormat.csv
+    _key: CampaignReaderKey, report: CampaignReportDep, fmt: FormatQuery = ExportFormat.csv
 ) -> StreamingResponse:
     name = f"reconciliation-{report.campaign.campaign_id}" + (
         f"-round-{report.round_id}" if report.round_id is not None else ""

@@ -1,7 +1,8 @@
 """The routes every editable record has: read one, create (manager), edit a version (manager).
 
 Writes run in :func:`ledger.db.session.write_session`: the record, its history entry and every check
-commit together or not at all, and the caller's key name is the history's actor. This module builds
+commit together or not at all, and the caller's key name is the history's actor. The key's scope goes to
+the service, which refuses a record of another campaign (403) inside that transaction. This module builds
 routes for a resource from its models, so it does not use postponed annotations: FastAPI reads the
 parameter types from the closures below.
 """
@@ -60,7 +61,7 @@ def add_record_routes(
     )
     def create_one(body: create_schema, key: ManagerKey, engine: EngineDep) -> Any:  # type: ignore[valid-type]
         with write_session(engine) as s:
-            return public.model_validate(create(s, data=body, actor=key.name))
+            return public.model_validate(create(s, data=body, actor=key.name, scope=key.scope))
 
     @router.patch(
         "/{record_id}",
@@ -70,4 +71,6 @@ def add_record_routes(
     )
     def update_one(record_id: RecordId, body: update_schema, key: ManagerKey, engine: EngineDep) -> Any:  # type: ignore[valid-type]
         with write_session(engine) as s:
-            return public.model_validate(update(s, record_id=record_id, changes=body, actor=key.name))
+            return public.model_validate(
+                update(s, record_id=record_id, changes=body, actor=key.name, scope=key.scope)
+            )

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import EngineDep, ManagerKey, SessionDep, SettingsDep
+from api.downloads import OPAQUE_TYPE, SERVED_TYPES, download_headers, served_type
 from api.errors import AUTH_RESPONSES, NOT_FOUND
 from api.pagination import PageDep, keyset_page, where_equal
 from api.routes.records_common import CONFLICT, FilterId, RecordId, get_record
@@ -51,20 +52,22 @@ def read_document(record_id: RecordId, session: SessionDep) -> DocumentPublic:
 @router.get(
     "/{record_id}/content",
     response_class=Response,
-    responses={**NOT_FOUND, 200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    responses={
+        **NOT_FOUND,
+        200: {
+            "content": {t: {} for t in sorted({OPAQUE_TYPE, *SERVED_TYPES})},
+            "description": "The file, as an attachment: its declared type if an inert document type "
+            "(PDF, PNG, JPEG, TIFF, XML, JSON, CSV, plain text), else application/octet-stream",
+        },
+    },
     summary="Download a document's file",
 )
 def read_document_content(record_id: RecordId, session: SessionDep) -> Response:
     document: Document = get_record(session, Document, record_id, "document")
     return Response(
         content=document.content,
-        media_type=document.content_type,
-        headers={
-            # Served as a download, never rendered by the browser as part of this site.
-            "Content-Disposition": f'attachment; filename="{document.filename.replace(chr(34), "_")}"',
-            "X-Content-Type-Options": "nosniff",
-            "X-Content-SHA256": document.sha256,
-        },
+        media_type=served_type(document.content_type),
+        headers={**download_headers(document.filename), "X-Content-SHA256": document.sha256},
     )
 
 
@@ -107,6 +110,7 @@ async def upload_document(
                 content=content,
                 actor=key.name,
                 max_bytes=limit,
+                scope=key.scope,
             )
             return DocumentPublic.model_validate(document)
 

@@ -1,4 +1,5 @@
-"""The history of an off-chain record: every version, who made it and when (manager or auditor key)."""
+"""The history of an off-chain record: every version, who made it and when (manager or auditor key; a key
+for some campaigns reads their records' history and that of records shared by every campaign)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ RecordType = Literal[
     summary="Every version of a record, oldest first (manager or auditor key)",
 )
 def read_history(
-    record_type: RecordType, record_id: RecordId, session: SessionDep, _key: ReaderKey
+    record_type: RecordType, record_id: RecordId, session: SessionDep, key: ReaderKey
 ) -> HistoryPublic:
-    versions = service.history(session, record_type=record_type, record_id=record_id)
+    versions = service.history(session, record_type=record_type, record_id=record_id, scope=key.scope)
     return HistoryPublic(data=[RecordVersionPublic.model_validate(v) for v in versions])

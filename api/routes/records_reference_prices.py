@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
 from api.pagination import PageDep, keyset_page, where_equal
+from api.params import TextFilter
 from api.routes.records_common import add_record_routes
 from api.schemas.records import ReferencePricePublic, ReferencePricesPublic
 from ledger.db.records import ReferencePrice
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/reference-prices", tags=["records"])
 def list_reference_prices(
     session: SessionDep,
     page: PageDep,
-    item: Annotated[str | None, Query(max_length=200)] = None,
+    item: TextFilter = None,
 ) -> ReferencePricesPublic:
     statement = where_equal(select(ReferencePrice), ReferencePrice, item=item)
     rows, next_cursor = keyset_page(

@@ -6,13 +6,14 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.schemas.status import ChainStatus, StatusPublic
+from api.schemas.status import ChainStatus, IndexerHalt, StatusPublic
 from ledger.db.models import IndexerCursor
 
 router = APIRouter(prefix="/status", tags=["status"])
 
 
 def chain_status(cursor: IndexerCursor) -> ChainStatus:
+    halt = indexer_halt(cursor)
     return ChainStatus(
         chain_id=cursor.chain_id,
         contract=cursor.contract,
@@ -25,7 +26,16 @@ def chain_status(cursor: IndexerCursor) -> ChainStatus:
         confirmations=cursor.confirmations,
         reorgs=cursor.reorgs,
         updated_at=cursor.updated_at,
+        halted=halt is not None,
+        halt=halt,
     )
+
+
+def indexer_halt(cursor: IndexerCursor) -> IndexerHalt | None:
+    """The cursor's recorded halt, if any."""
+    if cursor.halt_reason is None or cursor.halted_at is None or cursor.halted_block is None:
+        return None
+    return IndexerHalt(reason=cursor.halt_reason, since=cursor.halted_at, block=cursor.halted_block)
 
 
 @router.get("", response_model=StatusPublic, summary="Indexer status per chain: head, indexed block, lag")

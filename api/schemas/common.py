@@ -52,6 +52,8 @@ Bytes32 = Annotated[
 ]
 #: How settled an event is: ``final`` at or below the finalized block, ``confirmed`` once enough blocks
 #: are on top (setting ``confirmation_depth``), else ``pending`` (a reorganisation may still drop it).
+#: While the indexer is halted (``/status``), every event is ``pending``: the chain no longer holds the
+#: whole mirror.
 Confirmation = Literal["pending", "confirmed", "final"]
 
 

@@ -7,6 +7,14 @@ from pydantic import Field
 from api.schemas.common import PublicModel, UtcDatetime
 
 
+class IndexerHalt(PublicModel):
+    """Why the indexer stopped: the chain no longer holds the mirror and it cannot tell where they part."""
+
+    reason: str = Field(description="What the indexer found, and what to do about it")
+    since: UtcDatetime = Field(description="When it stopped")
+    block: int = Field(description="The last block mirrored when it stopped; the chain no longer has it")
+
+
 class ChainStatus(PublicModel):
     """How far the mirror of one chain goes and what the indexer last saw of it."""
 
@@ -21,6 +29,11 @@ class ChainStatus(PublicModel):
     confirmations: int = Field(description="Blocks on top the indexer waits for before mirroring a block")
     reorgs: int = Field(description="Reorganisations undone since indexing began")
     updated_at: UtcDatetime = Field(description="When the indexer last stored a batch or polled the head")
+    halted: bool = Field(
+        description="The indexer stopped because the chain no longer holds the mirror: no event is final "
+        "until it resumes or is reset"
+    )
+    halt: IndexerHalt | None = Field(description="Why and since when it is halted; null when it is not")
 
 
 class StatusPublic(PublicModel):

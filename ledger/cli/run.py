@@ -72,22 +72,26 @@ def _deploy(
     from ledger.chain import ErrorDecoder, Transactor, dev_accounts
     from ledger.cli.signing import signer_account
     from ledger.deploy import deploy, deploy_local, governance_plan, is_timelock
-    from ledger.networks import is_local_chain
+    from ledger.networks import not_local_because, require_local_chain
     from ledger.settings import get_settings
 
     w3 = context.connect(rpc_url)
     chain_id = int(w3.eth.chain_id)
-    local = is_local_chain(rpc_url, chain_id)
+    why_not_local = not_local_because(rpc_url, chain_id)
+    local = why_not_local is None
     plan = governance_plan(
         local=local,
         admin=admin,
         guardian=guardian,
         admin_delay=admin_delay,
         min_supplier_delay=min_supplier_delay,
+        not_local_because=why_not_local,
     )
     signer = signer_account(keystore, account or 0, rpc_url, chain_id)
     deployer = Transactor(w3, signer, ErrorDecoder(a.abi for a in build.artifacts.values()))
     if plan is None:
+        # The local set-up's Safes and timelock are the development accounts'.
+        require_local_chain(rpc_url, chain_id, advice="deploy with --admin and --guardian")
         with console.status(f"Deploying the ledger with a timelock and Safes to chain {chain_id}…"):
             return deploy_local(w3, deployer, build, dev_accounts(10, get_settings().dev_mnemonic))
     if not local and not is_timelock(w3, build, plan.admin):
@@ -136,6 +140,9 @@ def _status_panel(
     lag = (
         "starting" if cursor is None else f"{cursor.lag} blocks (mirrored up to block {cursor.block_number})"
     )
+    if (halted := indexer.halt()) is not None:
+        reason = escape(halted.halt_reason or "")
+        lag = f"[bold red]halted[/bold red] at block {halted.halted_block}: {reason}"
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -170,13 +177,8 @@ def _play_demo(
     from ledger.chain import connect
     from ledger.demo import ApiClient, DemoChain, play_reference_campaign
     from ledger.demo.summary import summary_table
-    from ledger.networks import is_local_chain
     from ledger.settings import get_settings
 
-    if not is_local_chain(url, deployment.chain_id):
-        raise LedgerError(
-            f"--demo signs with the development accounts of a local chain, not chain {deployment.chain_id}"
-        )
     chain = DemoChain.connect(connect(url), deployment, build, get_settings().dev_mnemonic)
     api = ApiClient(api_url, _demo_key(database_url))
     try:
@@ -199,7 +201,7 @@ def _serve_until_interrupt(
             indexer.check()
             time.sleep(1)
             live.update(panel(), refresh=console.is_terminal)
-    raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+    raise LedgerError(node.stopped_unexpectedly())
 
 
 @app.command(rich_help_panel=RUN)
@@ -235,11 +237,13 @@ def up(
     from ledger.db.engine import make_engine
     from ledger.deploy import reusable_deployment, write_deployment
     from ledger.indexer.runner import IndexerConfig, LedgerSource
-    from ledger.networks import check_rpc_url
+    from ledger.networks import check_rpc_url, require_local_chain
+    from ledger.recursion import restore_safe_recursion_limit
     from ledger.services import ensure_port_free, running_api, running_indexer, up_database_url
     from ledger.settings import get_settings
     from ledger.upstate import UpState, clear
 
+    restore_safe_recursion_limit()  # this process serves the API: see ledger.recursion
     settings = get_settings()
     if rpc_url:
         rpc_url = check_rpc_url(rpc_url)
@@ -247,6 +251,10 @@ def up(
     build = _compile()
     with _chain(rpc_url, port=chain_port) as (url, node):
         w3 = context.connect(url)
+        if demo:  # before anything is deployed, written or started
+            from ledger.demo.chain import DEMO_ADVICE
+
+            require_local_chain(url, int(w3.eth.chain_id), advice=DEMO_ADVICE)
         deployment = reusable_deployment(w3, settings.deployments_dir) or _deploy(
             url, build, keystore, None, None
         )
@@ -309,7 +317,7 @@ def chain(
         console.print("[dim]Running. Press Ctrl-C to stop.[/dim]")
         while node is None or node.alive():
             time.sleep(0.5)
-        raise LedgerError(f"the local chain stopped unexpectedly; see {node.log_path}")
+        raise LedgerError(node.stopped_unexpectedly())
 
 
 @app.command(name="deploy", rich_help_panel=RUN)
@@ -508,8 +516,11 @@ def serve(
     import uvicorn
 
     from api.main import create_app
+    from api.proxy import uvicorn_proxy_options
     from ledger.networks import check_rpc_url
+    from ledger.recursion import restore_safe_recursion_limit
 
+    restore_safe_recursion_limit()  # the imports raised it (py_ecc): see ledger.recursion
     given = {
         "database_url": context.database_url(database_url),
         "rpc_url": check_rpc_url(rpc_url) if rpc_url else None,
@@ -518,10 +529,11 @@ def serve(
     settings = context.settings().model_copy(update=overrides)
     context.migrated_engine(settings.database_url).dispose()  # once, before any worker starts
     console.print(f"Serving the API at [bold]http://{host}:{port}[/bold] (docs at /docs)")
+    proxy = uvicorn_proxy_options(settings)  # X-Forwarded-For only from the trusted proxies
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **proxy)
         return
     # Worker processes build their own app from the environment.
     for name, value in overrides.items():
         os.environ[f"PLEDGELEDGER_{name.upper()}"] = value
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, **proxy)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ledger.errors import LedgerError
-from ledger.networks import LOCAL_CHAIN_IDS, is_local_chain
+from ledger.networks import require_local_chain
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -55,15 +55,7 @@ def from_keystore(keystore: Path) -> LocalAccount:
 
 def dev_account(index: int, rpc_url: str, chain_id: int) -> LocalAccount:
     """Development account ``index``: only on a local chain reached on this machine."""
-    if not is_local_chain(rpc_url, chain_id):
-        where = (
-            "not on this machine" if chain_id in LOCAL_CHAIN_IDS else f"chain {chain_id} is not a local chain"
-        )
-        raise LedgerError(
-            f"the development accounts sign only for a local chain on this machine ({where}): "
-            f"pass --keystore "
-            "to sign with your own key"
-        )
+    require_local_chain(rpc_url, chain_id, advice="pass --keystore to sign with your own key")
     from ledger.chain import dev_accounts
     from ledger.settings import get_settings
 

@@ -428,3 +428,11 @@ class IndexerCursor(Base):
     confirmations: Mapped[int] = mapped_column(Integer)
     reorgs: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Why the indexer stopped with the mirror no longer on the chain, beyond what it may undo on its own (a
+    #: reorganisation deeper than the blocks it keeps, a node restarted on a new chain); NULL while it is not.
+    #: Until it resumes or is reset, no mirrored event is final.
+    halt_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When it first stopped for that reason.
+    halted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The last block mirrored when it stopped, whose hash the chain no longer has.
+    halted_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

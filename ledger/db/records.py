@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -266,7 +267,11 @@ class RecordVersion(Base):
 
 class ApiKey(Base):
     """An API key: only its SHA-256 is stored; ``prefix`` (the start of the key) finds it and names it in
-    logs without revealing it."""
+    logs without revealing it.
+
+    Its scope: ``all_campaigns`` true for every campaign, else exactly the campaigns of ``campaigns`` (a
+    scoped key without rows acts on none: the scope fails closed).
+    """
 
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
@@ -276,6 +281,19 @@ class ApiKey(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    all_campaigns: Mapped[bool] = mapped_column(Boolean)
+
+    campaigns: Mapped[list[ApiKeyCampaign]] = relationship(
+        order_by="ApiKeyCampaign.campaign_id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ApiKeyCampaign(Base):
+    """One campaign a scoped API key may act on."""
+
+    __tablename__ = "api_key_campaigns"
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 #: Editable records by the name used in their history and in the API.

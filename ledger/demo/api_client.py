@@ -64,6 +64,8 @@ class ApiClient:
             if healthy is not None:
                 healthy()
             chains = {c["chain_id"]: c for c in self.get("/status")["data"]}
+            if chains.get(chain_id, {}).get("halted"):
+                raise DemoApiError(f"the indexer halted: {chains[chain_id]['halt']['reason']}")
             indexed = chains.get(chain_id, {}).get("indexed_block", -1)
             if indexed >= block:
                 return

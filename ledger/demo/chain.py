@@ -16,8 +16,11 @@ from ledger.demo.data import ACCOUNT_INDEX, DAY
 from ledger.deploy import Deployment
 from ledger.errors import LedgerError
 from ledger.governance.local import LocalGovernance
+from ledger.networks import require_local_chain
 
 ETH = "0x" + "00" * 20
+#: What to do when the demo is refused a chain: it plays every role with the development accounts.
+DEMO_ADVICE = "the demo plays every role with them; `pledgeledger up --demo` without --rpc-url starts one"
 #: Contract of each mock token, to read and mint it.
 _TOKEN_CONTRACTS = {
     "USDC": "MockERC20",
@@ -42,6 +45,10 @@ class DemoChain:
 
     @classmethod
     def connect(cls, w3: Web3, deployment: Deployment, build: Build, mnemonic: str) -> DemoChain:
+        """The demo's actors on ``w3``'s chain: only a local chain on this machine (they are the
+        development accounts)."""
+        url = str(getattr(w3.provider, "endpoint_uri", "") or "")
+        require_local_chain(url, int(w3.eth.chain_id), advice=DEMO_ADVICE)
         if "ETH" not in deployment.tokens:
             raise LedgerError("the demo needs the local test tokens and feeds: deploy to a local chain")
         if deployment.governance is None:

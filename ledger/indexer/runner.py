@@ -6,6 +6,11 @@ range of logs. The finalized block and those newer are stored with their headers
 checked against those headers, so that a reorganisation during a fetch is caught before anything is
 written. On a mismatch the mirror is rolled back to the last block both branches share, and indexing
 resumes from there.
+
+When the chain no longer holds the mirror and the indexer cannot tell where it forked (a reorganisation
+deeper than the blocks it keeps, a node restarted on a new chain), it records a halt in its cursor, with the
+reason, and stops: the API then reports it and calls no mirrored event final. The halt clears when the
+indexer next finds its mirror on the chain (the node is back on the right branch) or is reset.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
@@ -33,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Finality = int | Literal["finalized"]
+
+_Halt = TypeVar("_Halt", bound=LedgerError)
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,8 @@ class Indexer:
                     stop.wait(delay)
                     continue
                 failures = 0
+                if self.cursor.halted:
+                    self._resume()
                 if progressed:
                     caught_up = False
                     continue
@@ -216,7 +225,7 @@ class Indexer:
                 timelock=self.source.timelock,
             )
         elif cursor.genesis_hash != genesis:
-            raise self._reset_error(genesis, cursor)
+            raise self._halt(self._reset_error(genesis, cursor), cursor)
         elif cursor.contract != self.source.address:
             raise ChainResetError(
                 f"this database mirrors the ledger at {cursor.contract} on chain {self.chain_id}, not "
@@ -245,7 +254,7 @@ class Indexer:
             else:
                 current = None  # the chain is now shorter than the mirror
             if current is None or current.hash != cursor.block_hash:
-                self._rewind()
+                self._rewind(head)
                 return True
         finalized = self._finalized(head)
         target = head.number - self.config.confirmations
@@ -344,12 +353,12 @@ class Indexer:
 
     # ─── reorganisations ───────────────────────────────────────────────────────────────────────────
 
-    def _rewind(self) -> None:
+    def _rewind(self, head: Header) -> None:
         """Roll the mirror back to the newest block it shares with the chain."""
         cursor = self.cursor
         genesis = self._genesis_hash()
         if genesis != cursor.genesis_hash:
-            raise self._reset_error(genesis, cursor)
+            raise self._halt(self._reset_error(genesis, cursor), cursor)
         kept = self.store.recent_blocks(self.chain_id)
         numbers = sorted((n for n in kept if n <= cursor.block_number), reverse=True)
         canonical = self.reader.headers(numbers)
@@ -361,10 +370,11 @@ class Indexer:
             fork_hash = kept[fork]
         elif not numbers or min(numbers) > cursor.start_block:
             lowest = min(numbers) if numbers else cursor.block_number
-            raise ReorgTooDeepError(
+            error = ReorgTooDeepError(
                 f"chain {self.chain_id} changed below block {lowest}, deeper than the blocks kept for "
                 f"reorganisations (finality {self.config.finality}); run `pledgeledger index --reset`"
             )
+            raise self._halt(error, cursor, head=head.number)
         else:  # every block indexed is gone: start again from the deployment
             fork, fork_hash = cursor.start_block - 1, None
         deleted = self.store.rollback(self.chain_id, fork_block=fork, fork_hash=fork_hash)
@@ -378,6 +388,19 @@ class Indexer:
         if self.observer:
             self.observer.reorged(fork, cursor.block_number, deleted)
         self._cursor = replace(cursor, block_number=fork, block_hash=fork_hash, reorgs=cursor.reorgs + 1)
+
+    def _halt(self, error: _Halt, cursor: CursorState, *, head: int | None = None) -> _Halt:
+        """Record in the cursor that the chain no longer holds the mirror, and why; returns ``error`` to
+        raise. Nothing is rolled back on a guess: the mirror stays as it was, reported as not final."""
+        self.store.halt(self.chain_id, reason=str(error), block=cursor.block_number, head=head)
+        return error  # its caller reports it: logged here too, the CLI would print it twice
+
+    def _resume(self) -> None:
+        """Clear a recorded halt: a step found the mirror on the chain again."""
+        cursor = self.cursor
+        self.store.resume(self.chain_id)
+        log.warning("indexer of chain %d resumed: its mirror is on the chain again", self.chain_id)
+        self._cursor = replace(cursor, halt_reason=None, halted_at=None, halted_block=None)
 
     # ─── chain reads ───────────────────────────────────────────────────────────────────────────────
 

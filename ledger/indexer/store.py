@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     select,
     update,
@@ -62,11 +63,19 @@ class CursorState:
     confirmations: int
     reorgs: int
     updated_at: datetime
+    halt_reason: str | None
+    halted_at: datetime | None
+    halted_block: int | None
 
     @property
     def lag(self) -> int:
         """Blocks between the chain's head, as last seen, and the mirror."""
         return max(0, self.head_block - self.block_number)
+
+    @property
+    def halted(self) -> bool:
+        """Whether the indexer stopped because the chain no longer holds the mirror (``MirrorStore.halt``)."""
+        return self.halt_reason is not None
 
 
 def _now() -> datetime:
@@ -178,6 +187,29 @@ class MirrorStore:
         """Record what the indexer last saw of the chain, for the status the API reports."""
         with self.engine.begin() as conn:
             self._move_cursor(conn, chain_id, head_block=head, finalized_block=max(finalized, -1))
+
+    def halt(self, chain_id: int, *, reason: str, block: int, head: int | None = None) -> None:
+        """Record that the indexer stopped at ``block`` because the chain no longer holds the mirror, and why:
+        until :meth:`resume` (or :meth:`reset`), the API reports it and calls no mirrored event final. A halt
+        recorded again keeps the time of the first; ``head``, if given, is the chain's head now."""
+        seen = {} if head is None else {"head_block": head}
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(IndexerCursor)
+                .where(IndexerCursor.chain_id == chain_id)
+                .values(
+                    halt_reason=reason,
+                    halted_at=func.coalesce(IndexerCursor.halted_at, _now()),
+                    halted_block=block,
+                    updated_at=_now(),
+                    **seen,
+                )
+            )
+
+    def resume(self, chain_id: int) -> None:
+        """Clear a halt: the indexer found its mirror on the chain again."""
+        with self.engine.begin() as conn:
+            self._move_cursor(conn, chain_id, halt_reason=None, halted_at=None, halted_block=None)
 
     def rollback(self, chain_id: int, *, fork_block: int, fork_hash: str | None) -> int:
         """Delete everything indexed from blocks after ``fork_block`` (the last block both branches share)

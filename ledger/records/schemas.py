@@ -1,7 +1,8 @@
 """What a caller may write: one pydantic model per record and action, checked before anything is stored.
 
 These models check each value on its own (a checksummed wallet, a positive quantity, a price with at
-most 8 decimals); :mod:`ledger.records.service` checks how it fits the stored records. Unknown fields are
+most 8 decimals, a name without invisible characters: :mod:`ledger.records.names`);
+:mod:`ledger.records.service` checks how it fits the stored records. Unknown fields are
 refused so that a misspelt field is an error rather than silently ignored. Every ``*Update`` carries the
 ``version`` it edits and only the fields to change.
 """
@@ -13,9 +14,18 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from ledger.db.types import canonical_decimal
+from ledger.records.names import NAME_RULE
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 UINT256_MAX = 2**256 - 1
@@ -29,6 +39,12 @@ def _checksummed(value: str) -> str:
         raise ValueError("must be a 0x-prefixed 20-byte hex address")
     if not is_checksum_address(value):
         raise ValueError(f"must be checksummed (EIP-55): {to_checksum_address(value)}")
+    return value
+
+
+def _not_zero_address(value: str) -> str:
+    if value == ZERO_ADDRESS:
+        raise ValueError("must not be the zero address: nothing sent to it can ever be spent")
     return value
 
 
@@ -47,8 +63,10 @@ def _uint256(value: Any) -> int:
     return value
 
 
-#: A checksummed EVM address (the zero address stands for native ETH).
+#: A checksummed EVM address of a token (the zero address stands for native ETH, as on chain).
 ChecksumAddress = Annotated[str, AfterValidator(_checksummed)]
+#: A checksummed address that receives funds: never the zero address, which burns them.
+Wallet = Annotated[str, AfterValidator(_checksummed), AfterValidator(_not_zero_address)]
 #: A token amount in base units, written to JSON as a decimal string.
 BaseUnits = Annotated[
     int,
@@ -71,14 +89,20 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{2,9}$", description="e.
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. CN")]
 #: A purchase order reference: it goes on chain as bytes32, so at most 32 printable ASCII characters.
 OrderReference = Annotated[str, Field(pattern=r"^[!-~](?:[ -~]{0,30}[!-~])?$", max_length=32)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-ShortText = Annotated[str, Field(max_length=200)]
+#: A name people read (supplier, item, consignee, place, recipient…): NFC, nothing invisible in it.
+Name = Annotated[str, Field(min_length=1, max_length=200), NAME_RULE]
+#: A name that may be left empty (a carrier, a token's full name).
+OptionalName = Annotated[str, Field(max_length=200), NAME_RULE]
+#: A unit of measure, e.g. piece, box of 50.
+Unit = Annotated[str, Field(min_length=1, max_length=40), NAME_RULE]
+#: A shipment's reference (airway bill, container number…).
+ShipmentReference = Annotated[str, Field(max_length=100), NAME_RULE]
 Notes = Annotated[str, Field(max_length=10_000)]
 RowId = Annotated[int, Field(gt=0, le=INT64_MAX)]
 Version = Annotated[int, Field(gt=0, description="The version being edited, as last read")]
 
 #: A token's ticker as wallets show it, e.g. USDC, USD.e, $DAI.
-TokenSymbol = Annotated[str, Field(pattern=r"^[A-Za-z0-9.$_-]{1,12}$", description="e.g. USDC")]
+TokenSymbol = Annotated[str, Field(pattern=r"^[A-Za-z0-9.$_-]{1,12}$", description="e.g. USDC"), NAME_RULE]
 
 VettingStatus = Literal["pending", "approved", "rejected", "suspended"]
 OrderStatus = Literal["open", "cancelled"]
@@ -90,11 +114,20 @@ DocumentKind = Literal[
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL: refused here as bad input, on every backend alike, rather than
+        failing at the insert."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
+
 
 class SupplierCreate(_Input):
     name: Name
     country: Country
-    wallet: ChecksumAddress
+    wallet: Wallet
     vetting_status: VettingStatus = "pending"
     notes: Notes = ""
 
@@ -103,14 +136,14 @@ class SupplierUpdate(_Input):
     version: Version
     name: Name | None = None
     country: Country | None = None
-    wallet: ChecksumAddress | None = None
+    wallet: Wallet | None = None
     vetting_status: VettingStatus | None = None
     notes: Notes | None = None
 
 
 class ReferencePriceCreate(_Input):
     item: Name
-    unit: Annotated[str, Field(min_length=1, max_length=40)]
+    unit: Unit
     currency: Currency
     unit_price: PositivePrice
     source: Notes = ""
@@ -129,7 +162,7 @@ class OrderLineIn(_Input):
     line_no: Annotated[int, Field(gt=0, le=10_000)] | None = None
     item: Name
     quantity: Quantity
-    unit: Annotated[str, Field(min_length=1, max_length=40)]
+    unit: Unit
     unit_price: Price
     currency: Currency
 
@@ -177,8 +210,8 @@ Items = Annotated[list[ItemQuantity], Field(min_length=1, max_length=1_000)]
 
 class ShipmentCreate(_Input):
     order_id: RowId
-    reference: Annotated[str, Field(max_length=100)] = ""
-    carrier: ShortText = ""
+    reference: ShipmentReference = ""
+    carrier: OptionalName = ""
     origin: Name
     destination: Name
     shipped_on: date
@@ -188,8 +221,8 @@ class ShipmentCreate(_Input):
 
 class ShipmentUpdate(_Input):
     version: Version
-    reference: Annotated[str, Field(max_length=100)] | None = None
-    carrier: ShortText | None = None
+    reference: ShipmentReference | None = None
+    carrier: OptionalName | None = None
     origin: Name | None = None
     destination: Name | None = None
     shipped_on: date | None = None
@@ -237,10 +270,10 @@ class TokenCreate(_Input):
     #: The token's contract (zero address: native ETH); one record per address.
     address: ChecksumAddress
     symbol: TokenSymbol
-    name: ShortText = ""
+    name: OptionalName = ""
 
 
 class TokenUpdate(_Input):
     version: Version
     symbol: TokenSymbol | None = None
-    name: ShortText | None = None
+    name: OptionalName | None = None

@@ -13,12 +13,18 @@ may be changing, so a write locks the record it adds to (``FOR UPDATE`` on Postg
 session from :func:`ledger.db.session.write_session` holds the database's write lock from its start).
 Locks are taken from the record edited towards its order (distribution → delivery → shipment → order),
 always in that direction, so two writers cannot wait on each other.
+
+Every write takes the ``scope`` of the key it is made with and refuses (:class:`~ledger.scope.ScopeError`)
+a record of a campaign outside it, found through the record's parents; the rules for records shared by
+every campaign are in :mod:`ledger.records.ownership`. Callers with the database in hand (CLI, scripts)
+act on every campaign, the default.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -51,6 +57,14 @@ from ledger.records.errors import (
     RecordConflictError,
     RecordNotFoundError,
 )
+from ledger.records.names import forbidden_in_name
+from ledger.records.ownership import (
+    authorize_campaign_record,
+    authorize_history,
+    authorize_new_wallet,
+    authorize_shared,
+    authorize_write,
+)
 from ledger.records.schemas import (
     DeliveryCreate,
     DeliveryUpdate,
@@ -70,6 +84,7 @@ from ledger.records.schemas import (
     TokenCreate,
     TokenUpdate,
 )
+from ledger.scope import EVERY_CAMPAIGN, KeyScope
 
 #: Uploads above this are refused unless the caller passes its own limit.
 DEFAULT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -166,10 +181,13 @@ def _flush(s: Session, what: str) -> None:
         ) from exc
 
 
-def history(s: Session, *, record_type: str, record_id: int) -> list[RecordVersion]:
-    """Every version of a record, oldest first."""
+def history(
+    s: Session, *, record_type: str, record_id: int, scope: KeyScope = EVERY_CAMPAIGN
+) -> list[RecordVersion]:
+    """Every version of a record, oldest first (another campaign's record is refused to a scoped key)."""
     if record_type not in HISTORY_TYPES:
         raise RecordNotFoundError(f"no history for '{record_type}': one of {', '.join(HISTORY_TYPES)}")
+    authorize_history(s, scope, record_type, record_id)
     versions = s.scalars(
         select(RecordVersion)
         .where(RecordVersion.record_type == record_type, RecordVersion.record_id == record_id)
@@ -187,11 +205,14 @@ def _create(s: Session, record_type: str, record: Any, *, actor: str) -> None:
     _record(s, record_type, record, actor=actor, before=None, version=1)
 
 
-def _start_edit(s: Session, model: type[R], record_id: int, version: int) -> tuple[R, dict[str, Any]]:
+def _start_edit(
+    s: Session, model: type[R], record_id: int, version: int, scope: KeyScope
+) -> tuple[R, dict[str, Any]]:
     record = s.get(model, record_id, populate_existing=True, with_for_update=True)
     name = _type_name(model)
     if record is None:
         raise RecordNotFoundError(f"{name} {record_id} does not exist")
+    authorize_write(s, scope, record)
     current = record.version  # type: ignore[attr-defined]
     if version != current:
         raise RecordConflictError(
@@ -247,10 +268,11 @@ def _check_token(s: Session, campaign_id: int, token: str) -> None:
         raise InvalidRecordError(f"campaign {campaign_id} does not accept token {token}")
 
 
-def _check_document(s: Session, document_id: int | None, kinds: Sequence[str] = ()) -> None:
+def _check_document(s: Session, document_id: int | None, scope: KeyScope, kinds: Sequence[str] = ()) -> None:
     if document_id is None:
         return
     document = _must_exist(s, Document, document_id, "document")
+    authorize_campaign_record(s, scope, document)
     if kinds and document.kind not in kinds:
         raise InvalidRecordError(
             f"document {document_id} is a {document.kind}; expected one of: {', '.join(kinds)}"
@@ -286,18 +308,24 @@ def _set_items(stored: list[Any], items: Sequence[ItemQuantity], factory: type[A
 # ─── suppliers and reference prices ───────────────────────────────────────────────────────────────────
 
 
-def create_supplier(s: Session, *, data: SupplierCreate, actor: str) -> Supplier:
+def create_supplier(
+    s: Session, *, data: SupplierCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Supplier:
     """Register a supplier; its wallet must not belong to another supplier."""
+    authorize_new_wallet(s, scope, data.wallet)
     _unique_wallet(s, data.wallet, None)
     supplier = Supplier(**data.model_dump())
     _create(s, "supplier", supplier, actor=actor)
     return supplier
 
 
-def update_supplier(s: Session, *, record_id: int, changes: SupplierUpdate, actor: str) -> Supplier:
-    supplier, before = _start_edit(s, Supplier, record_id, changes.version)
+def update_supplier(
+    s: Session, *, record_id: int, changes: SupplierUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Supplier:
+    supplier, before = _start_edit(s, Supplier, record_id, changes.version, scope)
     values = _changes(changes)
     if "wallet" in values:
+        authorize_new_wallet(s, scope, values["wallet"])
         _unique_wallet(s, values["wallet"], record_id)
     for name, value in values.items():
         setattr(supplier, name, value)
@@ -311,8 +339,11 @@ def _unique_wallet(s: Session, wallet: str, own_id: int | None) -> None:
         raise RecordConflictError(f"wallet {wallet} already belongs to supplier {other}")
 
 
-def create_reference_price(s: Session, *, data: ReferencePriceCreate, actor: str) -> ReferencePrice:
+def create_reference_price(
+    s: Session, *, data: ReferencePriceCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> ReferencePrice:
     """Record what one unit of an item normally costs (one price per item, unit and currency)."""
+    authorize_shared(scope, "a reference price")
     clash = s.scalar(
         select(ReferencePrice.id).where(
             ReferencePrice.item == data.item,
@@ -331,9 +362,14 @@ def create_reference_price(s: Session, *, data: ReferencePriceCreate, actor: str
 
 
 def update_reference_price(
-    s: Session, *, record_id: int, changes: ReferencePriceUpdate, actor: str
+    s: Session,
+    *,
+    record_id: int,
+    changes: ReferencePriceUpdate,
+    actor: str,
+    scope: KeyScope = EVERY_CAMPAIGN,
 ) -> ReferencePrice:
-    price, before = _start_edit(s, ReferencePrice, record_id, changes.version)
+    price, before = _start_edit(s, ReferencePrice, record_id, changes.version, scope)
     for name, value in _changes(changes).items():
         setattr(price, name, value)
     _finish_edit(s, price, before, actor=actor)
@@ -343,8 +379,9 @@ def update_reference_price(
 # ─── token names ──────────────────────────────────────────────────────────────────────────────────────────
 
 
-def create_token(s: Session, *, data: TokenCreate, actor: str) -> Token:
+def create_token(s: Session, *, data: TokenCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN) -> Token:
     """Name a token by its address (one record per address; the address cannot be edited)."""
+    authorize_shared(scope, "a token name")
     other = s.scalar(select(Token.id).where(Token.address == data.address))
     if other is not None:
         raise RecordConflictError(
@@ -355,8 +392,10 @@ def create_token(s: Session, *, data: TokenCreate, actor: str) -> Token:
     return token
 
 
-def update_token(s: Session, *, record_id: int, changes: TokenUpdate, actor: str) -> Token:
-    token, before = _start_edit(s, Token, record_id, changes.version)
+def update_token(
+    s: Session, *, record_id: int, changes: TokenUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Token:
+    token, before = _start_edit(s, Token, record_id, changes.version, scope)
     for name, value in _changes(changes).items():
         setattr(token, name, value)
     _finish_edit(s, token, before, actor=actor)
@@ -366,10 +405,16 @@ def update_token(s: Session, *, record_id: int, changes: TokenUpdate, actor: str
 # ─── purchase orders ──────────────────────────────────────────────────────────────────────────────────
 
 
-def create_order(s: Session, *, data: OrderCreate, actor: str) -> PurchaseOrder:
-    """Record a purchase order for a campaign that is on chain, from a known supplier, with its lines."""
+def create_order(
+    s: Session, *, data: OrderCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> PurchaseOrder:
+    """Record a purchase order for a campaign that is on chain, from a known supplier, with its lines.
+
+    The supplier's row is locked until commit, so a concurrent edit of the supplier sees this order among
+    the ones that use it (see :mod:`ledger.records.ownership`)."""
+    scope.require(data.campaign_id, "the order")
     _check_campaign(s, data.campaign_id)
-    _must_exist(s, Supplier, data.supplier_id, "supplier")
+    _must_exist(s, Supplier, data.supplier_id, "supplier", lock=True)
     _check_token(s, data.campaign_id, data.payment_token)
     ref = order_ref(data.reference)
     clash = s.scalar(
@@ -391,13 +436,15 @@ def create_order(s: Session, *, data: OrderCreate, actor: str) -> PurchaseOrder:
     return order
 
 
-def update_order(s: Session, *, record_id: int, changes: OrderUpdate, actor: str) -> PurchaseOrder:
+def update_order(
+    s: Session, *, record_id: int, changes: OrderUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> PurchaseOrder:
     """Edit an order. Lines are matched by ``line_no``: a line that has been shipped cannot be removed
     or reduced below what was shipped."""
-    order, before = _start_edit(s, PurchaseOrder, record_id, changes.version)
+    order, before = _start_edit(s, PurchaseOrder, record_id, changes.version, scope)
     values = _changes(changes, skip=("lines",))
     if "supplier_id" in values:
-        _must_exist(s, Supplier, values["supplier_id"], "supplier")
+        _must_exist(s, Supplier, values["supplier_id"], "supplier", lock=True)
     if "payment_token" in values:
         _check_token(s, order.campaign_id, values["payment_token"])
     for name, value in values.items():
@@ -444,7 +491,22 @@ def _set_lines(s: Session, order: PurchaseOrder, lines: Sequence[OrderLineIn]) -
 
 # ─── documents ─────────────────────────────────────────────────────────────────────────────────────────
 
-_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+def _safe_filename(filename: str) -> str:
+    """The name a file is stored under: its last path part, in NFC, every control, bidirectional or
+    zero-width character replaced by ``_`` (``invoice`` U+202E ``fdp.exe`` shows as ``invoiceexe.pdf``)."""
+    base = unicodedata.normalize("NFC", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    return "".join("_" if forbidden_in_name(c) else c for c in base).strip()[:255] or "document"
+
+
+#: A media type as RFC 6838 names them (parameters dropped); anything else is stored as octet-stream, since
+#: it is sent back as the download's Content-Type header.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}")
+
+
+def _media_type(declared: str) -> str:
+    media_type = declared.split(";", 1)[0].strip().lower()
+    return media_type if _MEDIA_TYPE.fullmatch(media_type) else "application/octet-stream"
 
 
 def add_document(
@@ -456,6 +518,7 @@ def add_document(
     content: bytes,
     actor: str,
     max_bytes: int = DEFAULT_DOCUMENT_MAX_BYTES,
+    scope: KeyScope = EVERY_CAMPAIGN,
 ) -> Document:
     """Store a file and its SHA-256. The same content is stored once; an invoice belongs to an order."""
     if len(content) > max_bytes:
@@ -467,17 +530,16 @@ def add_document(
     if (meta.amount is None) != (meta.currency is None):
         raise InvalidRecordError("amount and currency go together")
     if meta.order_id is not None:
-        _must_exist(s, PurchaseOrder, meta.order_id, "order")
+        authorize_write(s, scope, _must_exist(s, PurchaseOrder, meta.order_id, "order"))
     digest = hashlib.sha256(content).hexdigest()
     stored = s.scalar(select(Document.id).where(Document.sha256 == digest))
     if stored is not None:
         raise RecordConflictError(f"this file is stored already as document {stored} (sha256 {digest})")
-    name = _UNSAFE_FILENAME.sub("_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip() or "document"
     document = Document(
         **meta.model_dump(),
         sha256=digest,
-        filename=name[:255],
-        content_type=(content_type or "application/octet-stream")[:100],
+        filename=_safe_filename(filename),
+        content_type=_media_type(content_type),
         size=len(content),
         content=content,
         uploaded_by=actor,
@@ -491,12 +553,15 @@ def add_document(
 # ─── shipments, deliveries, distributions ─────────────────────────────────────────────────────────────
 
 
-def create_shipment(s: Session, *, data: ShipmentCreate, actor: str) -> Shipment:
+def create_shipment(
+    s: Session, *, data: ShipmentCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Shipment:
     """Record goods of one order leaving the supplier; never more per line than was ordered."""
     order = _must_exist(s, PurchaseOrder, data.order_id, "order", lock=True)
+    authorize_write(s, scope, order)
     if order.status == "cancelled":
         raise InvalidRecordError(f"order {order.id} is cancelled")
-    _check_document(s, data.document_id)
+    _check_document(s, data.document_id, scope)
     _check_shipped(s, order, data.items, shipment_id=None)
     shipment = Shipment(
         **data.model_dump(exclude={"items"}),
@@ -506,10 +571,12 @@ def create_shipment(s: Session, *, data: ShipmentCreate, actor: str) -> Shipment
     return shipment
 
 
-def update_shipment(s: Session, *, record_id: int, changes: ShipmentUpdate, actor: str) -> Shipment:
-    shipment, before = _start_edit(s, Shipment, record_id, changes.version)
+def update_shipment(
+    s: Session, *, record_id: int, changes: ShipmentUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Shipment:
+    shipment, before = _start_edit(s, Shipment, record_id, changes.version, scope)
     values = _changes(changes, skip=("items",))
-    _check_document(s, values.get("document_id"))
+    _check_document(s, values.get("document_id"), scope)
     if changes.items is not None:
         order = s.get_one(PurchaseOrder, shipment.order_id, with_for_update=True)
         _check_shipped(s, order, changes.items, shipment_id=shipment.id)
@@ -553,10 +620,13 @@ def _check_shipped(
             )
 
 
-def create_delivery(s: Session, *, data: DeliveryCreate, actor: str) -> Delivery:
+def create_delivery(
+    s: Session, *, data: DeliveryCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Delivery:
     """Record a shipment's arrival with its proof; never more per line than the shipment carried."""
     shipment = _must_exist(s, Shipment, data.shipment_id, "shipment", lock=True)
-    _check_document(s, data.document_id, DELIVERY_PROOF_KINDS)
+    authorize_write(s, scope, shipment)
+    _check_document(s, data.document_id, scope, DELIVERY_PROOF_KINDS)
     _check_delivered(s, shipment, data.items, delivery_id=None)
     delivery = Delivery(
         **data.model_dump(exclude={"items"}),
@@ -566,10 +636,12 @@ def create_delivery(s: Session, *, data: DeliveryCreate, actor: str) -> Delivery
     return delivery
 
 
-def update_delivery(s: Session, *, record_id: int, changes: DeliveryUpdate, actor: str) -> Delivery:
-    delivery, before = _start_edit(s, Delivery, record_id, changes.version)
+def update_delivery(
+    s: Session, *, record_id: int, changes: DeliveryUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Delivery:
+    delivery, before = _start_edit(s, Delivery, record_id, changes.version, scope)
     values = _changes(changes, skip=("items",))
-    _check_document(s, values.get("document_id"), DELIVERY_PROOF_KINDS)
+    _check_document(s, values.get("document_id"), scope, DELIVERY_PROOF_KINDS)
     if changes.items is not None:
         shipment = s.get_one(Shipment, delivery.shipment_id, with_for_update=True)
         _check_delivered(s, shipment, changes.items, delivery_id=delivery.id)
@@ -620,10 +692,13 @@ def _check_delivered(
             )
 
 
-def create_distribution(s: Session, *, data: DistributionCreate, actor: str) -> Distribution:
+def create_distribution(
+    s: Session, *, data: DistributionCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+) -> Distribution:
     """Record part of a delivery handed to a final recipient; never more than was delivered."""
     delivery = _must_exist(s, Delivery, data.delivery_id, "delivery", lock=True)
-    _check_document(s, data.document_id)
+    authorize_write(s, scope, delivery)
+    _check_document(s, data.document_id, scope)
     _check_distributed(s, delivery, data.order_line_id, data.quantity, distribution_id=None)
     distribution = Distribution(**data.model_dump())
     _create(s, "distribution", distribution, actor=actor)
@@ -631,11 +706,16 @@ def create_distribution(s: Session, *, data: DistributionCreate, actor: str) -> 
 
 
 def update_distribution(
-    s: Session, *, record_id: int, changes: DistributionUpdate, actor: str
+    s: Session,
+    *,
+    record_id: int,
+    changes: DistributionUpdate,
+    actor: str,
+    scope: KeyScope = EVERY_CAMPAIGN,
 ) -> Distribution:
-    distribution, before = _start_edit(s, Distribution, record_id, changes.version)
+    distribution, before = _start_edit(s, Distribution, record_id, changes.version, scope)
     values = _changes(changes)
-    _check_document(s, values.get("document_id"))
+    _check_document(s, values.get("document_id"), scope)
     if "quantity" in values:
         delivery = s.get_one(Delivery, distribution.delivery_id, with_for_update=True)
         _check_distributed(

@@ -33,7 +33,7 @@ def test_health_says_the_database_answers(indexed: Indexed) -> None:
     with api_client(indexed.engine) as client:
         answer = client.get("/health")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok"}
+    assert answer.json() == {"status": "ok", "database": "ok", "indexer": "ok", "halted_chains": []}
 
 
 def test_health_is_503_json_when_the_database_is_gone(tmp_path: Path) -> None:

@@ -3,14 +3,20 @@ fails its goal with a refund claimed, indexed into a database the served API rea
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import Engine
 
 from ledger.db.engine import make_engine
 from ledger.db.session import write_session
+from ledger.errors import ReorgTooDeepError
+from ledger.indexer.runner import IndexerConfig
 from ledger.records import service
 from ledger.records.schemas import TokenCreate
 from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import failed_aon_round, unit
+from tests.indexer.support import run_indexer
 from tests.reconcile.support import Reference, index, reference_campaign
 
 #: Tokens given a record (a symbol); ETH has none: the page calls the zero address "ETH" by itself.
@@ -57,3 +63,31 @@ def pause_and_schedule_an_admin_transfer(env: LedgerEnv, url: str, reference: Re
         index(env, engine)
     finally:
         engine.dispose()
+
+
+#: The finality depth of :func:`halted_mirror`: few blocks, so that a short branch replaces more.
+SHALLOW_FINALITY = IndexerConfig(finality=2)
+
+
+def _rpc(env: LedgerEnv, method: str, params: list[Any]) -> Any:
+    answer = env.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    assert "error" not in answer, f"{method}: {answer['error']}"
+    return answer.get("result")
+
+
+def halted_mirror(env: LedgerEnv, engine: Engine) -> str:
+    """A campaign with a final pledge mirrored into ``engine``, then a longer branch from before the pledge
+    (a reorganisation deeper than :data:`SHALLOW_FINALITY`): the indexer halts. Returns why it did."""
+    campaign_id = env.create_campaign(("ETH",))
+    round_id = env.open_round(campaign_id)
+    snapshot = _rpc(env, "evm_snapshot", [])
+    fork = env.w3.eth.block_number
+    env.pledge(env.donors[0], campaign_id, round_id, "ETH", 10**15)
+    _rpc(env, "anvil_mine", [hex(4)])
+    mirrored = run_indexer(env, engine, SHALLOW_FINALITY)
+    _rpc(env, "evm_revert", [snapshot])
+    env.forget_nonces()
+    _rpc(env, "anvil_mine", [hex(mirrored.block_number - fork + 5)])
+    with pytest.raises(ReorgTooDeepError) as stopped:
+        run_indexer(env, engine, SHALLOW_FINALITY)
+    return str(stopped.value)

@@ -23,11 +23,13 @@ from tests.conftest import LedgerEnv
 from tests.dashboard.support import (
     AUDITED_HASH,
     NAMED_TOKENS,
+    SHALLOW_FINALITY,
     campaign_with_refunds,
+    halted_mirror,
     pause_and_schedule_an_admin_transfer,
     pledge_in_new_round,
 )
-from tests.indexer.support import rpc_url
+from tests.indexer.support import rpc_url, run_indexer
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -198,3 +200,40 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             page.screenshot(path=str(ARTIFACTS / "dashboard-narrow.png"), full_page=True)
             assert problems == []
+
+
+def test_dashboard_warns_while_the_indexer_is_halted_and_stops_once_it_is_reset(
+    env: LedgerEnv, chromium: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with scratch_database("sqlite", tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            reason = halted_mirror(env, engine)
+            with served_api(url, rpc_url=None, log=tmp_path / "api.log") as base:
+                [status] = httpx.get(f"{base}/api/v1/status").json()["data"]
+                page = chromium.new_page(viewport={"width": 1280, "height": 900})
+                problems: list[str] = []
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.goto(f"{base}/")
+
+                banner = page.locator("#halted")
+                expect(banner).to_be_visible()
+                expect(banner).to_have_attribute("role", "alert")
+                block = f"{status['halt']['block']:,}"
+                expect(banner).to_contain_text(f"chain {status['chain_id']} is halted since")
+                expect(banner).to_contain_text(f"at block {block}")
+                expect(banner).to_contain_text(reason)
+                expect(banner).to_contain_text("nothing on this page is final")
+                expect(page.locator("#indexer")).to_have_text(f"Indexer: halted at block {block}")
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "dashboard-halted.png"))
+
+                run_indexer(env, engine, SHALLOW_FINALITY, reset=True)  # what the banner's reason says to do
+                expect(banner).to_be_hidden(timeout=20_000)
+                expect(page.locator("#indexer")).to_contain_text("up to date")
+                assert problems == []
+        finally:
+            engine.dispose()

@@ -22,6 +22,7 @@ from ledger.deploy import LOCAL_ETH_USD, deploy, deploy_feed, write_deployment
 from ledger.errors import ChainResetError
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer
+from ledger.indexer.store import MirrorStore
 from ledger.node import LocalNode, NodeKind, start_node
 from ledger.settings import get_settings
 from tests.conftest import DAY, ETH, USD, LedgerEnv
@@ -163,8 +164,12 @@ def test_a_restarted_chain_stops_the_indexer_at_once_and_reset_mirrors_the_new_o
         with pytest.raises(ChainResetError, match=r"restarted.*`pledgeledger index --reset`"):
             Indexer(rpc, engine, ledger_source(new)).run(once=True)  # a new indexer refuses from the start
     assert mirror_events(engine, new.w3.eth.chain_id) == mirrored, "the old mirror is left as it was"
+    halted = MirrorStore(engine).cursor(new.w3.eth.chain_id)
+    assert halted is not None and halted.halt_reason is not None, "the API must stop calling it final"
+    assert "restarted" in halted.halt_reason
 
     cursor = run_indexer(new, engine, reset=True)
+    assert not cursor.halted
     assert cursor.genesis_hash == _genesis(new)
     assert cursor.block_hash == new.w3.eth.get_block("latest")["hash"].to_0x_hex()
     assert cursor.reorgs == 0

@@ -18,7 +18,9 @@ ETH = "0x0000000000000000000000000000000000000000"
 WALLET = "0x00000000219ab540356cBB839Cbe05303d7705Fa"
 
 
-def mirror_campaign(engine: Engine, campaign_id: int = 1, tokens: tuple[str, ...] = (ETH, USDT)) -> None:
+def mirror_campaign(
+    engine: Engine, campaign_id: int = 1, tokens: tuple[str, ...] = (ETH, USDT), beneficiary: str = "WAHO"
+) -> None:
     """The mirror rows of a created campaign accepting ``tokens`` (normally written by the indexer)."""
     meta: dict[str, Any] = {
         "chain_id": 31337,
@@ -38,7 +40,7 @@ def mirror_campaign(engine: Engine, campaign_id: int = 1, tokens: tuple[str, ...
                     "log_index": 0,
                     "campaign_id": campaign_id,
                     "manager": WALLET,
-                    "beneficiary": "WAHO",
+                    "beneficiary": beneficiary,
                     "metadata_hash": "0x" + "22" * 32,
                     "supplier_delay": 0,
                 }
