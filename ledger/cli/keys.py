@@ -71,15 +71,19 @@ def keys_list(database_url: DatabaseUrlOption = None) -> None:
     engine = context.migrated_engine(database_url)
     try:
         with Session(engine) as session:
-            table = Table("Name", "Role", "Scope", "Prefix", "Created", "Revoked")
+            table = Table("Name", "Role")
+            # The scope is what an operator checks: it is never cut short, even at 80 columns.
+            table.add_column("Scope", no_wrap=True, min_width=len("all campaigns"))
+            for column in ("Prefix", "Created", "Revoked"):
+                table.add_column(column)
             for key in list_keys(session):
-                revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-"
+                revoked = key.revoked_at.isoformat(timespec="minutes") if key.revoked_at else "-"
                 table.add_row(
                     escape(key.name),
                     key.role,
                     scope_of(key).describe(),
                     f"pl_{key.prefix}_…",
-                    key.created_at.isoformat(timespec="seconds"),
+                    key.created_at.isoformat(timespec="minutes"),
                     revoked,
                 )
     finally:
