@@ -38,6 +38,34 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci")
 
 
+#: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e, the
+#: benchmarks, the static analysis — marked ``slow``: ``scripts/test --fast`` leaves them out, CI runs all.
+SLOW_MODULES = frozenset(
+    {
+        "api/test_hostile_suite.py",
+        "api/test_load.py",
+        "api/test_served_bodies.py",
+        "cli/test_dry_run.py",
+        "cli/test_reference_campaign.py",
+        "cli/test_refusals.py",
+        "contracts/test_invariants.py",
+        "contracts/test_static_analysis.py",
+        "e2e/test_up_demo.py",
+        "indexer/test_faults.py",
+        "indexer/test_random_activity.py",
+        "scripts/test_bench_api.py",
+        "scripts/test_bench_indexer.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        if item.path.relative_to(tests).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def build() -> Build:
     return compile_contracts()
