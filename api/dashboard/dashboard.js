@@ -55,12 +55,9 @@ async function selectCampaign(id, { keepDonor = false } = {}) {
   state.documents = documentsByOrder(report, documents.rows);
   state.symbols = new Map(detail.tokens.filter((t) => t.symbol).map((t) => [t.token.toLowerCase(), t.symbol]));
   const summary = state.campaigns.find((c) => c.campaign_id === id);
-  $("campaign-title").replaceChildren(
-    `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`,
-    detail.paused
-      ? el("span", { class: "paused", title: `Paused by ${detail.paused_by}` }, "disbursements paused")
-      : null,
-  );
+  const paused = el("span", { class: "paused", title: `Paused by ${detail.paused_by}` }, "disbursements paused");
+  const title = `Campaign ${id}${summary ? ` for ${summary.beneficiary}` : ""}`;
+  $("campaign-title").replaceChildren(title, ...(detail.paused ? [paused] : [])); // (a null would show as "null")
   showTotals(report);
   showRounds(report);
   showFlow(flow);
