@@ -20,7 +20,11 @@ DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
 
 #: Every file the page may load, by the name it is served under.
 ASSETS: Assets = {
-    "dashboard.js": (DASHBOARD_DIR / "dashboard.js", "text/javascript"),
+    # The page's ES modules: dashboard.js imports the others (index.html preloads them).
+    **{
+        f"{module}.js": (DASHBOARD_DIR / f"{module}.js", "text/javascript")
+        for module in ("dashboard", "api", "dom", "format", "state", "views", "flow", "donor")
+    },
     "dashboard.css": (DASHBOARD_DIR / "dashboard.css", "text/css"),
     "d3.min.js": (NODE_MODULES / "d3" / "dist" / "d3.min.js", "text/javascript"),
     "d3-sankey.min.js": (NODE_MODULES / "d3-sankey" / "dist" / "d3-sankey.min.js", "text/javascript"),

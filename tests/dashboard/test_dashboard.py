@@ -1,14 +1,14 @@
 """The dashboard in a real headless Chromium (Debian's ``chromium``, driven by Playwright): served by uvicorn
-from the reference campaign indexed off the session's Anvil, it shows the API's totals, draws the fund flow,
-finds a donor's pledges and proofs, follows new pledges without a reload, fits a phone's width, and logs no
-console error."""
+from the reference campaign indexed off the session's Anvil, it shows the API's totals, draws the server's
+fund flow (with no request per order, shipment or delivery), finds a donor's pledges and proofs, follows new
+pledges without a reload while polling with If-None-Match, fits a phone's width, and logs no console error."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,42 @@ def token_label(address: str, symbols: dict[str, str]) -> str:
 
 
 def usd(value: Decimal) -> str:
-    return f"${value:,.2f}"
+    """As the page shows US dollars: to the cent, halves rounded up."""
+    return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+#: Requests the page must not make: one per order, shipment or delivery.
+FAN_OUT = ("/shipments", "/deliveries", "/distributions", "order_id=", "shipment_id=", "delivery_id=")
+
+
+def serve_with_etags(page: Any, base: str) -> dict[int, int]:
+    """Route the page's API reads through an ETag layer (the server's own ETag when it sends one, else a
+    hash of the body) that answers 304 Not Modified to a matching If-None-Match. Returns the count of
+    answers by status, which grows as the page polls."""
+    answered: dict[int, int] = {200: 0, 304: 0}
+
+    def with_etags(route: Any) -> None:
+        request = route.request
+        sent = request.headers.get("if-none-match")
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "if-none-match"}
+        try:
+            response = route.fetch(headers=headers)
+        except Exception:  # the server has stopped (the page outlived its test): fail as a network would
+            route.abort()
+            return
+        if response.status != 200:
+            route.fulfill(response=response)
+            return
+        etag = response.headers.get("etag") or f'"{hashlib.sha256(response.body()).hexdigest()[:32]}"'
+        if sent == etag:
+            answered[304] += 1
+            route.fulfill(status=304, headers={"ETag": etag})
+        else:
+            answered[200] += 1
+            route.fulfill(response=response, headers={**response.headers, "etag": etag})
+
+    page.route(f"{base}/api/v1/**", with_etags)
+    return answered
 
 
 def token_amount(amount: str, decimals: int) -> str:
@@ -107,6 +142,9 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
+            answered = serve_with_etags(page, base)
             page.goto(f"{base}/")
 
             # The campaign's totals are the API's.
@@ -151,6 +189,18 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             # the 15 member states.
             assert flow.locator(".node rect").count() == 3 + 3 + 2 + 3 + 1 + 15
             assert flow.locator("path.link").count() >= 20
+            # It draws the server's flow: every link in the table and every node's amount, as /flow says.
+            served = httpx.get(f"{api}/campaigns/{campaign}/flow").json()
+            assert served["report_hash"] == report["report_hash"]
+            names = {n["id"]: n["name"] for n in served["nodes"]}
+            expect(page.locator("#flow-table tbody tr")).to_have_count(len(served["links"]))
+            for row, link in zip(page.locator("#flow-table tbody tr").all(), served["links"], strict=True):
+                expected = [names[link["source"]], names[link["target"]], usd(Decimal(link["usd"]))]
+                expect(row.locator("td")).to_have_text(expected)
+            for node in served["nodes"]:
+                amount = flow.locator(f'.node[data-node="{node["id"]}"] .amount')
+                expect(amount).to_have_text(usd(Decimal(node["usd"])))
+            assert [url for url in requested if any(part in url for part in FAN_OUT)] == []
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
@@ -179,6 +229,10 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             expect(page.locator("#total-raised")).to_have_text(usd(raised), timeout=20_000)
             expect(labels.filter(has_text="Round 3 (open)")).to_have_count(1)
             expect(rows).to_have_count(len(view["pledges"]) + 1)
+            # Polling asks with the ETag it was given and reuses what it has on 304 Not Modified.
+            expect(page.locator("#indexer")).to_contain_text("up to date")
+            page.wait_for_timeout(6_000)  # one more poll of an unchanged API
+            assert answered[304] > 0, answered
 
             # A pending change (the admin role's transfer, scheduled, touching every campaign) shows with when
             # it can be accepted, and the paused campaign is marked, without a reload.
@@ -200,6 +254,8 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             page.screenshot(path=str(ARTIFACTS / "dashboard-narrow.png"), full_page=True)
             assert problems == []
+            assert [url for url in requested if any(part in url for part in FAN_OUT)] == []
+            page.close()
 
 
 def test_dashboard_warns_while_the_indexer_is_halted_and_stops_once_it_is_reset(
