@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.failed_keys import FailedKeyLimiter
+from api.freshness import FreshReadsMiddleware
 from api.json_depth import JsonDepthMiddleware
 from api.metrics import MetricsMiddleware, make_registry
 from api.routes import api_router
@@ -68,7 +69,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     registry, http_metrics = make_registry(db)
     app.state.metrics_registry = registry
     # Outermost last: security headers on every answer; then the body's size, then its nesting, both
-    # checked as it arrives and before anything parses it.
+    # checked as it arrives and before anything parses it; the metrics; innermost, public reads answered
+    # again while the database has not changed (per worker, the state read from the shared database).
+    app.add_middleware(FreshReadsMiddleware, engine=db)
     app.add_middleware(MetricsMiddleware, metrics=http_metrics)
     app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(
