@@ -9,16 +9,22 @@ pooled per campaign, so a donor owns a part of everything the campaign paid for,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from fractions import Fraction
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
 from ledger.indexer.gcpause import gc_paused
-from ledger.reconcile import queries as q
+from ledger.reads import procurement
+from ledger.reads.donors import donor_pledges, donor_refunds
+from ledger.reads.mirror import MirrorPosition, mirror_position
+from ledger.reads.payments import disbursements
+from ledger.reads.rounds import campaign_rounds
+from ledger.reads.tokens import accepted_tokens
+from ledger.reads.units import approximately, decimal_places, usd
 from ledger.reconcile.cache import ReconcileCache, round_usd
-from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable
+from ledger.reconcile.campaign import find_campaign
+from ledger.reconcile.orders import payment_model, token_amounts
 from ledger.reconcile.report import (
     BoughtItem,
     DonorPledge,
@@ -26,9 +32,7 @@ from ledger.reconcile.report import (
     DonorRoundShare,
     DonorView,
     Payment,
-    TokenAmount,
 )
-from ledger.reconcile.units import approximately, decimal_places, usd
 from ledger.records.errors import InvalidRecordError
 
 #: Places kept of a share (of a round, of the campaign) and of a share of goods.
@@ -74,12 +78,12 @@ def donor_view(
 def _donor_view(
     session: Session, campaign_id: int, address: str, chain_id: int | None, cache: ReconcileCache | None
 ) -> DonorView:
-    pos = q.mirror_position(session, chain_id)
+    pos = mirror_position(session, chain_id)
     find_campaign(session, pos, campaign_id)
-    decimals = {t.token: t.decimals for t in q.accepted_tokens(session, pos, campaign_id).values()}
-    round_rows = q.rounds(session, pos, campaign_id)
-    pledges = q.donor_pledges(session, pos, campaign_id, address)
-    refunds = q.donor_refunds(session, pos, campaign_id, address)
+    decimals = {t.token: t.decimals for t in accepted_tokens(session, pos, campaign_id).values()}
+    round_rows = campaign_rounds(session, pos, campaign_id)
+    pledges = donor_pledges(session, pos, campaign_id, address)
+    refunds = donor_refunds(session, pos, campaign_id, address)
     round_totals = round_usd(session, pos, campaign_id, cache)
 
     donor_usd: dict[int, int] = defaultdict(int)
@@ -89,15 +93,15 @@ def _donor_view(
     funding = campaign_funding = 0
     for round_id, r in round_rows.items():
         total = round_totals.get(round_id, 0)
-        if spendable(r):
+        if r.spendable:
             funding += donor_usd.get(round_id, 0)
             campaign_funding += total
         if round_id in donor_usd:
             shares.append(
                 DonorRoundShare(
                     round_id=round_id,
-                    outcome=OUTCOMES.get(r.outcome, "open"),
-                    spendable=spendable(r),
+                    outcome=r.state,
+                    spendable=r.spendable,
                     donor_usd=usd(donor_usd[round_id]),
                     round_usd=usd(total),
                     share=decimal_places(Fraction(donor_usd[round_id], total or 1), SHARE_PLACES),
@@ -138,8 +142,8 @@ def _donor_view(
             )
             for r in refunds
         ],
-        pledged=_per_token((p.token, p.amount) for p in pledges),
-        refunded=_per_token((r.token, r.amount) for r in refunds),
+        pledged=token_amounts((p.token, p.amount) for p in pledges),
+        refunded=token_amounts((r.token, r.amount) for r in refunds),
         pledged_usd=usd(sum(p.usd_value for p in pledges)),
         rounds=shares,
         funding_usd=usd(funding),
@@ -150,23 +154,16 @@ def _donor_view(
     )
 
 
-def _per_token(pairs: Iterable[tuple[str, int]]) -> list[TokenAmount]:
-    sums: dict[str, int] = defaultdict(int)
-    for token, amount in pairs:
-        sums[token] += amount
-    return [TokenAmount(token=t, amount=a) for t, a in sorted(sums.items())]
-
-
 def _bought(
-    session: Session, pos: q.MirrorPosition, campaign_id: int, share: Fraction
+    session: Session, pos: MirrorPosition, campaign_id: int, share: Fraction
 ) -> tuple[list[BoughtItem], list[Payment]]:
     """The share of each item delivered against the campaign's paid orders, and those orders' payments."""
-    orders = {o.order_ref: o for o in q.orders(session, campaign_id) if o.status != "cancelled"}
-    payments = [p for p in q.disbursements(session, pos, campaign_id) if p.purchase_order_ref in orders]
+    orders = {o.order_ref: o for o in procurement.orders(session, campaign_id) if o.status != "cancelled"}
+    payments = [p for p in disbursements(session, pos, campaign_id) if p.purchase_order_ref in orders]
     paid_orders = {orders[p.purchase_order_ref].id for p in payments}
-    custody = q.custody(session, campaign_id)
+    custody = procurement.custody(session, campaign_id)
     delivered: dict[tuple[str, str], int] = defaultdict(int)
-    for line in q.order_lines(session, campaign_id):
+    for line in procurement.order_lines(session, campaign_id):
         if line.order_id in paid_orders:
             delivered[(line.item, line.unit)] += custody.delivered.get(line.id, 0)
     items = []

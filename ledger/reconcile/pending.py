@@ -45,6 +45,7 @@ from ledger.db.models import (
     TimelockCallScheduled,
     TimelockCancelled,
 )
+from ledger.reads.mirror import MirrorPosition
 from ledger.reconcile.calls import (
     CallDecoder,
     DecodedFunction,
@@ -52,7 +53,6 @@ from ledger.reconcile.calls import (
     short_address,
     short_calls,
 )
-from ledger.reconcile.queries import MirrorPosition
 
 PendingKind = Literal["supplier_approval", "timelock_operation", "admin_transfer", "admin_delay_change"]
 TargetName = Literal["ledger", "timelock"]

@@ -15,6 +15,8 @@ import orjson
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from ledger.rounds import RoundWord
+
 
 def _signed_int(value: Any) -> int:
     if isinstance(value, bool):
@@ -80,7 +82,6 @@ SEVERITY: dict[str, Severity] = {
     "chain_unreachable": "warning",
     "pending_change": "warning",
 }
-RoundOutcome = Literal["open", "succeeded", "failed", "cancelled"]
 ChainCheckStatus = Literal["not_checked", "verified", "mismatch", "unreachable"]
 
 
@@ -171,7 +172,7 @@ class RoundReport(_Model):
     end: int
     goal_usd: Dec
     all_or_nothing: bool
-    outcome: RoundOutcome
+    outcome: RoundWord
     spendable: bool
     raised_usd: Dec
     pledges: int
@@ -396,7 +397,7 @@ class DonorRoundShare(_Model):
     from those two; ``share`` itself is rounded to 18 places)."""
 
     round_id: int
-    outcome: RoundOutcome
+    outcome: RoundWord
     spendable: bool
     donor_usd: Dec
     round_usd: Dec

@@ -23,7 +23,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
 from ledger.reconcile import reconcile_campaign
 from ledger.reconcile.pending import PendingChange, pending_changes
-from ledger.reconcile.queries import mirror_position
+from ledger.reads.mirror import mirror_position
 from tests.indexer.governed import CAMPAIGNS, GovernedChain, governed_chain
 from tests.indexer.support import contract_events, mirror_events
 
