@@ -21,9 +21,9 @@ from ledger.errors import ChainResetError
 from ledger.governance.timelock import CANCELLER_ROLE, Call
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
+from ledger.reads.mirror import mirror_position
 from ledger.reconcile import reconcile_campaign
 from ledger.reconcile.pending import PendingChange, pending_changes
-from ledger.reads.mirror import mirror_position
 from tests.indexer.governed import CAMPAIGNS, GovernedChain, governed_chain
 from tests.indexer.support import contract_events, mirror_events
 
