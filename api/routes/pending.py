@@ -19,14 +19,8 @@ from api.schemas.pending import (
 )
 from ledger.db.models import IndexerCursor
 from ledger.reads.mirror import mirror_position
-from ledger.reconcile.pending import (
-    PendingCall,
-    PendingChange,
-    PendingOperation,
-    block_time,
-    pending_changes,
-    utc_datetime,
-)
+from ledger.reconcile.changes import PendingCall, PendingChange, PendingOperation, utc_datetime
+from ledger.reconcile.pending import block_time, pending_changes
 
 router = APIRouter(tags=["pending changes"])
 

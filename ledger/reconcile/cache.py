@@ -31,7 +31,8 @@ from ledger.reads import aggregates
 from ledger.reads.mirror import MirrorPosition
 from ledger.reads.rounds import raised_by_round
 from ledger.reads.tokens import ledger_held as held_in_mirror
-from ledger.reconcile.pending import PendingChange, pending_changes
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.pending import pending_changes
 
 
 @dataclass(frozen=True)

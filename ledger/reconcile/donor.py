@@ -25,15 +25,82 @@ from ledger.reads.units import approximately, decimal_places, usd
 from ledger.reconcile.cache import ReconcileCache, round_usd
 from ledger.reconcile.campaign import find_campaign
 from ledger.reconcile.orders import payment_model, token_amounts
-from ledger.reconcile.report import (
-    BoughtItem,
-    DonorPledge,
-    DonorRefund,
-    DonorRoundShare,
-    DonorView,
-    Payment,
-)
+from ledger.reconcile.report import Amount, Dec, Model, Payment, TokenAmount
 from ledger.records.errors import InvalidRecordError
+from ledger.rounds import RoundWord
+
+# ─── the view ────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class DonorPledge(Model):
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_timestamp: int
+    round_id: int
+    token: str
+    decimals: int
+    amount: Amount
+    usd_value: Dec
+
+
+class DonorRefund(Model):
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_timestamp: int
+    round_id: int
+    token: str
+    amount: Amount
+    caller: str
+
+
+class DonorRoundShare(Model):
+    """The donor's part of one round, by USD at receipt: ``share`` = ``donor_usd`` / ``round_usd`` (exact
+    from those two; ``share`` itself is rounded to 18 places)."""
+
+    round_id: int
+    outcome: RoundWord
+    spendable: bool
+    donor_usd: Dec
+    round_usd: Dec
+    share: Dec
+
+
+class BoughtItem(Model):
+    """The donor's share of what the campaign's paid orders delivered: ``quantity`` = share × ``delivered``
+    (6 places), ``display`` rounded for people, e.g. ``≈ 4,000``."""
+
+    item: str
+    unit: str
+    delivered: int
+    quantity: Dec
+    display: str
+
+
+class DonorView(Model):
+    """One donor's pledges and refunds in a campaign, their share of each round and of the campaign's
+    spendable funding, and what that share bought, with the payments' transactions as proof."""
+
+    chain_id: int
+    contract: str
+    as_of_block: int
+    campaign_id: int
+    donor: str
+    pledges: list[DonorPledge]
+    refunds: list[DonorRefund]
+    pledged: list[TokenAmount]
+    refunded: list[TokenAmount]
+    pledged_usd: Dec
+    rounds: list[DonorRoundShare]
+    #: The donor's USD in spendable rounds over all USD of the campaign's spendable rounds.
+    funding_usd: Dec
+    campaign_funding_usd: Dec
+    campaign_share: Dec
+    bought: list[BoughtItem]
+    #: The payments of the orders whose deliveries ``bought`` counts.
+    proof: list[Payment]
+
 
 #: Places kept of a share (of a round, of the campaign) and of a share of goods.
 SHARE_PLACES = 18

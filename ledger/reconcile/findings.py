@@ -30,7 +30,7 @@ from ledger.reads.payments import DisbursedRow
 from ledger.reads.procurement import Custody, DocumentRow, LineRow, OrderRow, ReferenceRow
 from ledger.reads.rounds import Round
 from ledger.reads.units import EXACT, TokenUnits
-from ledger.reconcile.pending import PendingChange
+from ledger.reconcile.changes import PendingChange
 from ledger.reconcile.report import SEVERITY, Finding, FindingKind, RecordRef, TokenTotals
 from ledger.records.service import reference_of
 

@@ -23,7 +23,8 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
 from ledger.reads.mirror import mirror_position
 from ledger.reconcile import reconcile_campaign
-from ledger.reconcile.pending import PendingChange, pending_changes
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.pending import pending_changes
 from tests.indexer.governed import CAMPAIGNS, GovernedChain, governed_chain
 from tests.indexer.support import contract_events, mirror_events
 
