@@ -26,6 +26,7 @@ from api.proxy import client_address
 from ledger.db.models import IndexerCursor
 from ledger.db.records import API_ROLES
 from ledger.keys import authenticate, scope_of
+from ledger.reconcile.cache import ReconcileCache
 from ledger.scope import KeyScope
 from ledger.settings import Settings
 
@@ -171,3 +172,14 @@ def get_chain_id(
 
 
 ChainIdDep = Annotated[int | None, Depends(get_chain_id)]
+
+
+def get_reconcile_cache(request: Request) -> ReconcileCache:
+    """The app's report and aggregate cache (thread-safe; one per worker process)."""
+    cache: ReconcileCache = request.app.state.reconcile_cache
+    return cache
+
+
+#: The campaign aggregates and reports kept between requests, shared by the campaign reads and the
+#: reconciliation.
+CacheDep = Annotated[ReconcileCache, Depends(get_reconcile_cache)]

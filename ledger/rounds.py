@@ -9,6 +9,7 @@ all-or-nothing goal, or its campaign was cancelled). An open round is neither ye
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Literal, get_args
 
 
 class RoundState(IntEnum):
@@ -24,6 +25,18 @@ class RoundState(IntEnum):
     def word(self) -> str:
         """``succeeded``; ``unknown`` for NONE (a round that does not exist)."""
         return "unknown" if self is RoundState.NONE else self.name.lower()
+
+    @classmethod
+    def of(cls, outcome: int | None) -> RoundState:
+        """The state of a round that closed with ``outcome`` (``RoundClosed.outcome``), OPEN if it has not."""
+        return cls.OPEN if outcome is None else cls(outcome)
+
+
+#: The state of an opened round as the API and the reports name it: :attr:`RoundState.word` of every state
+#: but NONE (checked below, so the names cannot drift from the enum).
+RoundWord = Literal["open", "succeeded", "failed", "cancelled"]
+if get_args(RoundWord) != tuple(s.word for s in RoundState if s is not RoundState.NONE):
+    raise AssertionError("RoundWord must name the RoundState members after NONE, in order")
 
 
 def spendable(state: int | None, all_or_nothing: bool) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.chain import of_chain, settlement, with_confirmation
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.pagination import PageDep, keyset_page
 from api.params import CampaignFilter
 from api.schemas.attestations import AttestationPublic, AttestationsPublic
 from ledger.db.models import ReportAttested
+from ledger.reads.mirror import of_chain, settlement, with_confirmation
 
 router = APIRouter(prefix="/attestations", tags=["attestations"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.orm import Session
 
-from api.chain import campaign_row
+from api.chain import campaign_or_none
 from api.deps import ChainIdDep, SessionDep
 from api.errors import NOT_FOUND
 from api.params import CampaignIdPath
@@ -18,15 +18,9 @@ from api.schemas.pending import (
     PendingOperationPublic,
 )
 from ledger.db.models import IndexerCursor
-from ledger.reconcile.pending import (
-    PendingCall,
-    PendingChange,
-    PendingOperation,
-    block_time,
-    pending_changes,
-    utc_datetime,
-)
-from ledger.reconcile.queries import mirror_position
+from ledger.reads.mirror import mirror_position
+from ledger.reconcile.changes import PendingCall, PendingChange, PendingOperation, utc_datetime
+from ledger.reconcile.pending import block_time, pending_changes
 
 router = APIRouter(tags=["pending changes"])
 
@@ -114,6 +108,6 @@ def list_pending_changes(session: SessionDep, chain_id: ChainIdDep) -> PendingCh
 def list_campaign_pending_changes(
     session: SessionDep, chain_id: ChainIdDep, campaign_id: CampaignIdPath
 ) -> PendingChangesPublic:
-    if chain_id is None or campaign_row(session, chain_id=chain_id, campaign_id=campaign_id) is None:
+    if campaign_or_none(session, chain_id, campaign_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no campaign {campaign_id} on this chain")
     return _pending(session, chain_id, campaign_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import ChainIdDep, SessionDep, SettingsDep
+from api.deps import CacheDep, ChainIdDep, SessionDep, SettingsDep
 from api.errors import NOT_FOUND
 from api.params import CampaignIdPath
 from api.schemas.common import MAX_UINT256, Address
@@ -15,7 +15,6 @@ from ledger.reconcile import (
     CampaignReport,
     DonorView,
     MirrorVerifier,
-    ReconcileCache,
     donor_view,
     reconcile_campaign,
 )
@@ -40,15 +39,6 @@ def get_verifier(request: Request) -> MirrorVerifier | None:
 
 
 VerifierDep = Annotated[MirrorVerifier | None, Depends(get_verifier)]
-
-
-def get_reconcile_cache(request: Request) -> ReconcileCache:
-    """The app's report and aggregate cache (thread-safe; one per worker process)."""
-    cache: ReconcileCache = request.app.state.reconcile_cache
-    return cache
-
-
-CacheDep = Annotated[ReconcileCache, Depends(get_reconcile_cache)]
 
 
 def campaign_report(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from api.schemas.common import PublicModel, UintStr
-
-RoundState = Literal["open", "succeeded", "failed", "cancelled", "closed"]
+from ledger.rounds import RoundWord
 
 
 class RoundPublic(PublicModel):
@@ -18,7 +15,7 @@ class RoundPublic(PublicModel):
     end: int = Field(description="Unix time pledges close")
     goal_usd: UintStr = Field(description="Goal in USD, 8 decimals")
     all_or_nothing: bool = Field(description="Pledges are refundable if the goal is not met")
-    state: RoundState = Field(
+    state: RoundWord = Field(
         description="`open` until it is closed: by anyone after its end, by its manager once its goal is "
         "met, or by its campaign's cancellation"
     )

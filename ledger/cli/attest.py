@@ -102,7 +102,7 @@ def attest(
     attested: dict[str, Any] = {}
 
     def plan(chain: OnChain) -> Plan:
-        from ledger.reconcile.units import human_decimal
+        from ledger.reads.units import human_decimal
 
         report = checked_report(chain, database_url, campaign)
         errors = report.errors

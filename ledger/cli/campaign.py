@@ -255,7 +255,7 @@ def unpause(
 @campaign_app.command("show", rich_help_panel=ANYONE)
 def show(campaign: CampaignArgument, rpc_url: RpcUrlOption = None, as_json: JsonOption = False) -> None:
     """What the chain says of a campaign: its manager, state, rounds and what it holds per token."""
-    from ledger.reconcile.units import human_amount, usd
+    from ledger.reads.units import human_amount, usd
     from ledger.reverts import ROUND_STATES, utc
     from ledger.reverts import duration as words
 

@@ -64,7 +64,7 @@ class Amount:
     usd: Decimal | None = None
 
     def words(self) -> str:
-        from ledger.reconcile.units import human_amount, human_decimal
+        from ledger.reads.units import human_amount, human_decimal
 
         text = f"{human_amount(self.base_units, self.decimals)} {self.symbol}"
         return text + (f" (≈ {human_decimal(self.usd)} USD)" if self.usd is not None else "")
@@ -444,7 +444,7 @@ def estimate(chain: OnChain, signer: Transactor, plan: Plan, path: Route) -> Cos
 
 
 def _eth_words(chain: OnChain, plan: Plan, wei: int) -> str:
-    from ledger.reconcile.units import human_decimal
+    from ledger.reads.units import human_decimal
 
     text = f"{human_decimal(Decimal(wei).scaleb(-18), 6)} ETH"
     reading = chain.eth_usd(plan.campaign_id)

@@ -41,7 +41,7 @@ def moment(text: str, what: str, *, now: int) -> int:
 
 def amount(text: str, decimals: int, what: str) -> int:
     """Whole tokens (``70,000.5``) as base units, exactly."""
-    from ledger.reconcile.units import base_units
+    from ledger.reads.units import base_units
 
     try:
         return base_units(text, decimals)

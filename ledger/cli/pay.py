@@ -145,7 +145,7 @@ def pay(
     details: dict[str, Any] = {}
 
     def plan(chain: OnChain) -> Plan:
-        from ledger.reconcile.units import human_amount
+        from ledger.reads.units import human_amount
         from ledger.records.anchors import supplier_record_hash
         from ledger.reverts import utc
 
@@ -255,7 +255,7 @@ def _keep_override(
 ) -> None:
     """Append the override to the order's notes, through the records service (so it is in the history)."""
     from ledger.db.records import PurchaseOrder
-    from ledger.reconcile.units import human_amount
+    from ledger.reads.units import human_amount
     from ledger.records.schemas import OrderUpdate
     from ledger.records.service import update_order
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def _pledged(results: list[TxResult]) -> dict[str, Any]:
-    from ledger.reconcile.units import human_decimal, usd
+    from ledger.reads.units import human_decimal, usd
 
     for result in results:
         for event in result.all("Pledged"):
@@ -81,7 +81,7 @@ def pledge(
     shows its USD value by the campaign's price feed (the ledger values it at receipt)."""
 
     def plan(chain: OnChain) -> Plan:
-        from ledger.reconcile.units import human_amount
+        from ledger.reads.units import human_amount
 
         donor = chain.signer_address
         chain.ledger.campaign(campaign)  # an unknown campaign says so, rather than "does not accept"

@@ -82,14 +82,14 @@ def open_round(
     unsigned: UnsignedOption = None,
 ) -> None:
     """Open the campaign's next funding round (its manager)."""
-    from ledger.reconcile.units import USD_DECIMALS
+    from ledger.reads.units import USD_DECIMALS
 
     goal = amount(goal_usd, USD_DECIMALS, "--goal-usd")
     if goal == 0:
         raise LedgerError("--goal-usd must be more than 0")
 
     def plan(chain: OnChain) -> Plan:
-        from ledger.reconcile.units import human_decimal, usd
+        from ledger.reads.units import human_decimal, usd
         from ledger.reverts import duration, utc
 
         now = chain.now()
@@ -147,7 +147,7 @@ def close_round(
 
     def plan(chain: OnChain) -> Plan:
         from ledger.client import RoundState
-        from ledger.reconcile.units import human_decimal, usd
+        from ledger.reads.units import human_decimal, usd
         from ledger.reverts import utc
 
         info = chain.ledger.round(campaign, round_id)

@@ -112,7 +112,7 @@ def _accept_step(
 ) -> tuple[_Acceptance, list[tuple[str, str]]]:
     """The call accepting ``token`` with its feed, after checking both; and what the preview says of them."""
     from ledger.client.prices import check_feed, read_feed
-    from ledger.reconcile.units import human_decimal
+    from ledger.reads.units import human_decimal
     from ledger.reverts import duration as words
     from ledger.reverts import utc
 

@@ -12,7 +12,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ledger.errors import LedgerError
-from ledger.reconcile.units import EXACT
+from ledger.reads.units import EXACT
 from ledger.reverts import duration
 
 #: The feed functions a campaign relies on.

@@ -8,14 +8,14 @@ pledges, shares and what they bought; ``report_csv_rows`` flattens a report for 
 
 from ledger.reconcile.cache import ReconcileCache
 from ledger.reconcile.campaign import reconcile_campaign
-from ledger.reconcile.donor import donor_view
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.donor import DonorView, donor_view
 from ledger.reconcile.mirror_check import MirrorVerifier
-from ledger.reconcile.pending import PendingChange, pending_changes
+from ledger.reconcile.pending import pending_changes
 from ledger.reconcile.render import CSV_COLUMNS, report_csv_rows
 from ledger.reconcile.report import (
     SEVERITY,
     CampaignReport,
-    DonorView,
     Finding,
     ReconcileOptions,
     report_hash,

@@ -27,9 +27,12 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import Block
 from ledger.db.records import RecordVersion
-from ledger.reconcile import aggregates
-from ledger.reconcile import queries as q
-from ledger.reconcile.pending import PendingChange, pending_changes
+from ledger.reads import aggregates
+from ledger.reads.mirror import MirrorPosition
+from ledger.reads.rounds import raised_by_round
+from ledger.reads.tokens import ledger_held as held_in_mirror
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.pending import pending_changes
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,11 @@ class ReconcileCache:
         entry: _Entry | None = self._entries.get(key)
         return entry
 
-    def _put(self, key: tuple[object, ...], pos: q.MirrorPosition, value: object) -> None:
+    def _put(self, key: tuple[object, ...], pos: MirrorPosition, value: object) -> None:
         self._entries.put(key, _Entry(pos.genesis_hash, pos.reorgs, pos.block_number, pos.block_hash, value))
 
     @staticmethod
-    def _usable(s: Session, entry: _Entry | None, pos: q.MirrorPosition) -> str:
+    def _usable(s: Session, entry: _Entry | None, pos: MirrorPosition) -> str:
         """How ``entry`` can serve ``pos``: "hit" as it is, "delta" with the blocks since, or "full"."""
         if entry is None or (entry.genesis_hash, entry.reorgs) != (pos.genesis_hash, pos.reorgs):
             return "full"
@@ -105,7 +108,7 @@ class ReconcileCache:
         )
         return "delta" if stored is not None and stored == entry.block_hash else "full"
 
-    def campaign(self, s: Session, pos: q.MirrorPosition, campaign_id: int) -> aggregates.CampaignAggregates:
+    def campaign(self, s: Session, pos: MirrorPosition, campaign_id: int) -> aggregates.CampaignAggregates:
         key = (database(s), pos.chain_id, "campaign", campaign_id)
         entry = self._entry(key)
         how = self._usable(s, entry, pos)
@@ -125,7 +128,7 @@ class ReconcileCache:
             self._put(key, pos, value)
         return value
 
-    def ledger_held(self, s: Session, pos: q.MirrorPosition) -> dict[str, int]:
+    def ledger_held(self, s: Session, pos: MirrorPosition) -> dict[str, int]:
         key = (database(s), pos.chain_id, "held")
         entry = self._entry(key)
         how = self._usable(s, entry, pos)
@@ -135,16 +138,16 @@ class ReconcileCache:
         if how == "delta":
             assert entry is not None
             held: dict[str, int] = dict(entry.value)
-            for token, change in q.ledger_held(s, pos, after_block=entry.block_number).items():
+            for token, change in held_in_mirror(s, pos, after_block=entry.block_number).items():
                 held[token] = held.get(token, 0) + change
         else:
-            held = q.ledger_held(s, pos)
+            held = held_in_mirror(s, pos)
         self._put(key, pos, held)
         return dict(held)
 
     # ─── pending changes ───────────────────────────────────────────────────────────────────────────────
 
-    def pending(self, s: Session, pos: q.MirrorPosition) -> list[PendingChange]:
+    def pending(self, s: Session, pos: MirrorPosition) -> list[PendingChange]:
         """Every change pending as of ``pos``: they depend on the mirror alone, so a record written (which
         makes the report be computed again) does not read them again; any move of the mirror does."""
         key = (database(s), pos.chain_id, "pending")
@@ -159,7 +162,7 @@ class ReconcileCache:
     # ─── whole reports ─────────────────────────────────────────────────────────────────────────────────
 
     @staticmethod
-    def report_key(s: Session, pos: q.MirrorPosition, *parts: object) -> ReportKey:
+    def report_key(s: Session, pos: MirrorPosition, *parts: object) -> ReportKey:
         """Which report (the database, the chain and ``parts``: campaign, round, options, verifier), and the
         state it depends on: the mirror's position and how many record versions were written."""
         # A count, not max(id): ids are handed out before commit, so a lower one can commit later.
@@ -187,26 +190,29 @@ def database(s: Session) -> str:
 
 
 def campaign_aggregates(
-    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+    s: Session, pos: MirrorPosition, campaign_id: int, cache: ReconcileCache | None
 ) -> aggregates.CampaignAggregates:
     return aggregates.compute(s, pos, campaign_id) if cache is None else cache.campaign(s, pos, campaign_id)
 
 
 def round_usd(
-    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+    s: Session, pos: MirrorPosition, campaign_id: int, cache: ReconcileCache | None
 ) -> dict[int, int]:
     """USD at receipt per round: one aggregate without a cache, the cached aggregates with one."""
     if cache is None:
-        return q.round_usd(s, pos, campaign_id)
+        found = raised_by_round(
+            s, chain_id=pos.chain_id, campaign_ids=[campaign_id], upto_block=pos.block_number
+        )
+        return {round_id: usd for (_, round_id), usd in found.items()}
     return cache.campaign(s, pos, campaign_id).round_usd()
 
 
-def ledger_held(s: Session, pos: q.MirrorPosition, cache: ReconcileCache | None) -> dict[str, int]:
-    return q.ledger_held(s, pos) if cache is None else cache.ledger_held(s, pos)
+def ledger_held(s: Session, pos: MirrorPosition, cache: ReconcileCache | None) -> dict[str, int]:
+    return held_in_mirror(s, pos) if cache is None else cache.ledger_held(s, pos)
 
 
 def campaign_pending_changes(
-    s: Session, pos: q.MirrorPosition, campaign_id: int, cache: ReconcileCache | None
+    s: Session, pos: MirrorPosition, campaign_id: int, cache: ReconcileCache | None
 ) -> list[PendingChange]:
     """The changes pending as of ``pos`` that touch the campaign (all-campaign changes included)."""
     if cache is None:

@@ -17,7 +17,7 @@ from eth_abi.exceptions import DecodingError
 from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 from eth_utils.address import to_checksum_address
 
-from ledger.reconcile.units import NATIVE_TOKEN
+from ledger.reads.units import NATIVE_TOKEN
 
 #: The argument naming the campaign a ledger function acts on.
 CAMPAIGN_ARGUMENT = "campaignId"

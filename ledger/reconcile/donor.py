@@ -9,27 +9,98 @@ pooled per campaign, so a donor owns a part of everything the campaign paid for,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from fractions import Fraction
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
 from ledger.indexer.gcpause import gc_paused
-from ledger.reconcile import queries as q
+from ledger.reads import procurement
+from ledger.reads.donors import donor_pledges, donor_refunds
+from ledger.reads.mirror import MirrorPosition, mirror_position
+from ledger.reads.payments import disbursements
+from ledger.reads.rounds import campaign_rounds
+from ledger.reads.tokens import accepted_tokens
+from ledger.reads.units import approximately, decimal_places, usd
 from ledger.reconcile.cache import ReconcileCache, round_usd
-from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable
-from ledger.reconcile.report import (
-    BoughtItem,
-    DonorPledge,
-    DonorRefund,
-    DonorRoundShare,
-    DonorView,
-    Payment,
-    TokenAmount,
-)
-from ledger.reconcile.units import approximately, decimal_places, usd
+from ledger.reconcile.campaign import find_campaign
+from ledger.reconcile.orders import payment_model, token_amounts
+from ledger.reconcile.report import Amount, Dec, Model, Payment, TokenAmount
 from ledger.records.errors import InvalidRecordError
+from ledger.rounds import RoundWord
+
+# ─── the view ────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class DonorPledge(Model):
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_timestamp: int
+    round_id: int
+    token: str
+    decimals: int
+    amount: Amount
+    usd_value: Dec
+
+
+class DonorRefund(Model):
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_timestamp: int
+    round_id: int
+    token: str
+    amount: Amount
+    caller: str
+
+
+class DonorRoundShare(Model):
+    """The donor's part of one round, by USD at receipt: ``share`` = ``donor_usd`` / ``round_usd`` (exact
+    from those two; ``share`` itself is rounded to 18 places)."""
+
+    round_id: int
+    outcome: RoundWord
+    spendable: bool
+    donor_usd: Dec
+    round_usd: Dec
+    share: Dec
+
+
+class BoughtItem(Model):
+    """The donor's share of what the campaign's paid orders delivered: ``quantity`` = share × ``delivered``
+    (6 places), ``display`` rounded for people, e.g. ``≈ 4,000``."""
+
+    item: str
+    unit: str
+    delivered: int
+    quantity: Dec
+    display: str
+
+
+class DonorView(Model):
+    """One donor's pledges and refunds in a campaign, their share of each round and of the campaign's
+    spendable funding, and what that share bought, with the payments' transactions as proof."""
+
+    chain_id: int
+    contract: str
+    as_of_block: int
+    campaign_id: int
+    donor: str
+    pledges: list[DonorPledge]
+    refunds: list[DonorRefund]
+    pledged: list[TokenAmount]
+    refunded: list[TokenAmount]
+    pledged_usd: Dec
+    rounds: list[DonorRoundShare]
+    #: The donor's USD in spendable rounds over all USD of the campaign's spendable rounds.
+    funding_usd: Dec
+    campaign_funding_usd: Dec
+    campaign_share: Dec
+    bought: list[BoughtItem]
+    #: The payments of the orders whose deliveries ``bought`` counts.
+    proof: list[Payment]
+
 
 #: Places kept of a share (of a round, of the campaign) and of a share of goods.
 SHARE_PLACES = 18
@@ -74,12 +145,12 @@ def donor_view(
 def _donor_view(
     session: Session, campaign_id: int, address: str, chain_id: int | None, cache: ReconcileCache | None
 ) -> DonorView:
-    pos = q.mirror_position(session, chain_id)
+    pos = mirror_position(session, chain_id)
     find_campaign(session, pos, campaign_id)
-    decimals = {t.token: t.decimals for t in q.accepted_tokens(session, pos, campaign_id).values()}
-    round_rows = q.rounds(session, pos, campaign_id)
-    pledges = q.donor_pledges(session, pos, campaign_id, address)
-    refunds = q.donor_refunds(session, pos, campaign_id, address)
+    decimals = {t.token: t.decimals for t in accepted_tokens(session, pos, campaign_id).values()}
+    round_rows = campaign_rounds(session, pos, campaign_id)
+    pledges = donor_pledges(session, pos, campaign_id, address)
+    refunds = donor_refunds(session, pos, campaign_id, address)
     round_totals = round_usd(session, pos, campaign_id, cache)
 
     donor_usd: dict[int, int] = defaultdict(int)
@@ -89,15 +160,15 @@ def _donor_view(
     funding = campaign_funding = 0
     for round_id, r in round_rows.items():
         total = round_totals.get(round_id, 0)
-        if spendable(r):
+        if r.spendable:
             funding += donor_usd.get(round_id, 0)
             campaign_funding += total
         if round_id in donor_usd:
             shares.append(
                 DonorRoundShare(
                     round_id=round_id,
-                    outcome=OUTCOMES.get(r.outcome, "open"),
-                    spendable=spendable(r),
+                    outcome=r.state,
+                    spendable=r.spendable,
                     donor_usd=usd(donor_usd[round_id]),
                     round_usd=usd(total),
                     share=decimal_places(Fraction(donor_usd[round_id], total or 1), SHARE_PLACES),
@@ -138,8 +209,8 @@ def _donor_view(
             )
             for r in refunds
         ],
-        pledged=_per_token((p.token, p.amount) for p in pledges),
-        refunded=_per_token((r.token, r.amount) for r in refunds),
+        pledged=token_amounts((p.token, p.amount) for p in pledges),
+        refunded=token_amounts((r.token, r.amount) for r in refunds),
         pledged_usd=usd(sum(p.usd_value for p in pledges)),
         rounds=shares,
         funding_usd=usd(funding),
@@ -150,23 +221,16 @@ def _donor_view(
     )
 
 
-def _per_token(pairs: Iterable[tuple[str, int]]) -> list[TokenAmount]:
-    sums: dict[str, int] = defaultdict(int)
-    for token, amount in pairs:
-        sums[token] += amount
-    return [TokenAmount(token=t, amount=a) for t, a in sorted(sums.items())]
-
-
 def _bought(
-    session: Session, pos: q.MirrorPosition, campaign_id: int, share: Fraction
+    session: Session, pos: MirrorPosition, campaign_id: int, share: Fraction
 ) -> tuple[list[BoughtItem], list[Payment]]:
     """The share of each item delivered against the campaign's paid orders, and those orders' payments."""
-    orders = {o.order_ref: o for o in q.orders(session, campaign_id) if o.status != "cancelled"}
-    payments = [p for p in q.disbursements(session, pos, campaign_id) if p.purchase_order_ref in orders]
+    orders = {o.order_ref: o for o in procurement.orders(session, campaign_id) if o.status != "cancelled"}
+    payments = [p for p in disbursements(session, pos, campaign_id) if p.purchase_order_ref in orders]
     paid_orders = {orders[p.purchase_order_ref].id for p in payments}
-    custody = q.custody(session, campaign_id)
+    custody = procurement.custody(session, campaign_id)
     delivered: dict[tuple[str, str], int] = defaultdict(int)
-    for line in q.order_lines(session, campaign_id):
+    for line in procurement.order_lines(session, campaign_id):
         if line.order_id in paid_orders:
             delivered[(line.item, line.unit)] += custody.delivered.get(line.id, 0)
     items = []

@@ -1,6 +1,6 @@
 """The rules: what does not add up between the chain's money and the procurement records.
 
-Each rule reads rows already fetched (see :mod:`ledger.reconcile.queries`) and returns findings; none
+Each rule reads rows already fetched (see :mod:`ledger.reads`) and returns findings; none
 queries the database. Severities are fixed per kind (:data:`ledger.reconcile.report.SEVERITY`):
 
 - ``error``: money unaccounted for, or records contradicting the chain — a payment naming no order of the
@@ -25,19 +25,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from ledger.reconcile.pending import PendingChange
-from ledger.reconcile.queries import (
-    Custody,
-    DisbursedRow,
-    DocumentRow,
-    LineRow,
-    OrderRow,
-    ReferenceRow,
-    RoundRow,
-    Sums,
-)
+from ledger.reads.aggregates import Sums
+from ledger.reads.payments import DisbursedRow
+from ledger.reads.procurement import Custody, DocumentRow, LineRow, OrderRow, ReferenceRow
+from ledger.reads.rounds import Round
+from ledger.reads.units import EXACT, TokenUnits
+from ledger.reconcile.changes import PendingChange
 from ledger.reconcile.report import SEVERITY, Finding, FindingKind, RecordRef, TokenTotals
-from ledger.reconcile.units import EXACT, TokenUnits
 from ledger.records.service import reference_of
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -296,7 +290,7 @@ def price_findings(
 
 def idle_findings(
     totals: Sequence[TokenTotals],
-    rounds: Mapping[int, RoundRow],
+    rounds: Mapping[int, Round],
     payments: Sequence[DisbursedRow],
     refunds: Mapping[tuple[int, str], Sums],
     *,

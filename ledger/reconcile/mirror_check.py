@@ -19,10 +19,12 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3Exception
 
+from ledger.reads.mirror import MirrorPosition
+from ledger.reads.tokens import ledger_held
+from ledger.reads.units import NATIVE_TOKEN, TokenUnits
 from ledger.reconcile.findings import finding
-from ledger.reconcile.queries import MirrorPosition, ledger_held
 from ledger.reconcile.report import ChainCheck, Finding, RecordRef
-from ledger.reconcile.units import NATIVE_TOKEN, TokenUnits
+from ledger.rounds import RoundState
 
 
 def _view(name: str, inputs: list[tuple[str, str]], outputs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -102,16 +104,12 @@ LEDGER_VIEWS_ABI: list[dict[str, Any]] = [
 ]
 _ERC20_BALANCE_ABI = [_view("balanceOf", [("account", "address")], _plain([("balance", "uint256")]))]
 
-#: RoundState as the contract numbers it.
-OPEN = 1
-
-
 @dataclass(frozen=True)
 class RoundClaim:
-    """What the mirror says of one round: its state (1 open, 2 succeeded, 3 failed, 4 cancelled), the sum
-    of its pledges' USD values, and per token (pledged, refunded)."""
+    """What the mirror says of one round: its state, the sum of its pledges' USD values, and per token
+    (pledged, refunded)."""
 
-    state: int
+    state: RoundState
     raised_usd: int
     tokens: Mapping[str, tuple[int, int]]
 

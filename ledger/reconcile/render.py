@@ -10,8 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ledger.reads.units import TokenUnits, human_amount, human_decimal
 from ledger.reconcile.report import CampaignReport, Finding, TokenAmount
-from ledger.reconcile.units import TokenUnits, human_amount, human_decimal
 
 #: The columns of :func:`report_csv_rows`, in order.
 CSV_COLUMNS = ("section", "round", "token", "supplier", "order", "line", "item", "metric", "value", "detail")

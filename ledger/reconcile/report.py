@@ -1,4 +1,5 @@
-"""The reconciliation report and the donor view as pydantic models (the API returns them as they are).
+"""The reconciliation report as pydantic models (the API returns them as they are; the donor view's are in
+:mod:`ledger.reconcile.donor`).
 
 Token amounts are Python ``int`` base units and USD values ``Decimal`` with 8 places; both go to JSON as
 decimal strings (JavaScript loses digits above 2**53, and floats lose cents). Every list is in a fixed
@@ -14,6 +15,8 @@ from typing import Annotated, Any, Literal
 import orjson
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from ledger.rounds import RoundWord
 
 
 def _signed_int(value: Any) -> int:
@@ -80,18 +83,19 @@ SEVERITY: dict[str, Severity] = {
     "chain_unreachable": "warning",
     "pending_change": "warning",
 }
-RoundOutcome = Literal["open", "succeeded", "failed", "cancelled"]
 ChainCheckStatus = Literal["not_checked", "verified", "mismatch", "unreachable"]
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """Base of the report's models: frozen."""
+
     model_config = ConfigDict(frozen=True)
 
 
 # ─── findings ───────────────────────────────────────────────────────────────────────────────────────────
 
 
-class RecordRef(_Model):
+class RecordRef(Model):
     """A record a finding is about: an event row (``tx_hash`` + ``log_index``), an off-chain record (``id``),
     or a token or order reference (``key``)."""
 
@@ -102,7 +106,7 @@ class RecordRef(_Model):
     log_index: int | None = None
 
 
-class Finding(_Model):
+class Finding(Model):
     kind: FindingKind
     severity: Severity
     message: str
@@ -112,7 +116,7 @@ class Finding(_Model):
 # ─── the campaign on chain ─────────────────────────────────────────────────────────────────────────────
 
 
-class CampaignInfo(_Model):
+class CampaignInfo(Model):
     campaign_id: int
     manager: str
     beneficiary: str
@@ -127,19 +131,19 @@ class CampaignInfo(_Model):
     supplier_delay: int = 0
 
 
-class TokenAmount(_Model):
+class TokenAmount(Model):
     token: str
     amount: Amount
 
 
-class MoneyAmount(_Model):
+class MoneyAmount(Model):
     """An amount in an off-chain currency (order lines, invoices): ``USD``, ``CNY``, ``USDT``…"""
 
     currency: str
     amount: Dec
 
 
-class TokenTotals(_Model):
+class TokenTotals(Model):
     """A campaign's totals in one token (base units); ``held`` = pledged − refunded − disbursed."""
 
     token: str
@@ -153,7 +157,7 @@ class TokenTotals(_Model):
     held: Amount
 
 
-class RoundTokenTotals(_Model):
+class RoundTokenTotals(Model):
     token: str
     decimals: int
     pledged: Amount
@@ -162,7 +166,7 @@ class RoundTokenTotals(_Model):
     refunded: Amount
 
 
-class RoundReport(_Model):
+class RoundReport(Model):
     """One funding round. ``raised_usd`` is the sum of its pledges' USD at receipt; ``spendable`` says
     whether its funds went to the campaign (succeeded, or failed without all-or-nothing)."""
 
@@ -171,7 +175,7 @@ class RoundReport(_Model):
     end: int
     goal_usd: Dec
     all_or_nothing: bool
-    outcome: RoundOutcome
+    outcome: RoundWord
     spendable: bool
     raised_usd: Dec
     pledges: int
@@ -184,7 +188,7 @@ class RoundReport(_Model):
 # ─── payments and procurement ──────────────────────────────────────────────────────────────────────────
 
 
-class Payment(_Model):
+class Payment(Model):
     """One ``Disbursed`` event; ``order_reference`` is the readable text of ``purchase_order_ref``."""
 
     tx_hash: str
@@ -199,7 +203,7 @@ class Payment(_Model):
     invoice_hash: str
 
 
-class SupplierTotals(_Model):
+class SupplierTotals(Model):
     """What one supplier address was paid, with its off-chain record when one has that wallet."""
 
     supplier: str
@@ -210,7 +214,7 @@ class SupplierTotals(_Model):
     paid: list[TokenAmount]
 
 
-class OrderLineReport(_Model):
+class OrderLineReport(Model):
     line_id: int
     line_no: int
     item: str
@@ -224,14 +228,14 @@ class OrderLineReport(_Model):
     distributed: int
 
 
-class InvoiceRef(_Model):
+class InvoiceRef(Model):
     document_id: int
     sha256: str
     amount: Dec | None = None
     currency: str | None = None
 
 
-class OrderReport(_Model):
+class OrderReport(Model):
     """A purchase order against what was paid for it on chain (matched by ``order_ref``), invoiced,
     shipped, delivered and distributed. ``paid`` is in ``payment_token``; ``paid_other`` in other tokens."""
 
@@ -254,7 +258,7 @@ class OrderReport(_Model):
     lines: list[OrderLineReport]
 
 
-class ItemTotals(_Model):
+class ItemTotals(Model):
     """Quantities of one item (per unit) over the campaign's orders that are not cancelled."""
 
     item: str
@@ -265,14 +269,14 @@ class ItemTotals(_Model):
     distributed: int
 
 
-class RecipientTotals(_Model):
+class RecipientTotals(Model):
     recipient: str
     item: str
     unit: str
     quantity: int
 
 
-class ProcurementTotals(_Model):
+class ProcurementTotals(Model):
     orders: int
     open_orders: int
     ordered: list[MoneyAmount]
@@ -288,7 +292,7 @@ class ProcurementTotals(_Model):
 # ─── the report ────────────────────────────────────────────────────────────────────────────────────────
 
 
-class ChainCheck(_Model):
+class ChainCheck(Model):
     """Whether the SQL totals were compared with the contract's views at ``block``, and how it went."""
 
     status: ChainCheckStatus
@@ -298,7 +302,7 @@ class ChainCheck(_Model):
     detail: str = ""
 
 
-class ReconcileOptions(_Model):
+class ReconcileOptions(Model):
     """The thresholds of the findings; part of the report (and of its hash), since they shape it."""
 
     price_tolerance: Dec = Field(default=Decimal("0.25"), ge=0)
@@ -313,7 +317,7 @@ class ReconcileOptions(_Model):
         )
 
 
-class GeneratedFrom(_Model):
+class GeneratedFrom(Model):
     """Where and when the report was computed: not part of the report's hash (the same mirror state gives
     the same hash on SQLite and PostgreSQL, today and tomorrow)."""
 
@@ -330,7 +334,7 @@ class GeneratedFrom(_Model):
 VOLATILE_FIELDS = frozenset({"report_hash", "generated_from"})
 
 
-class CampaignReport(_Model):
+class CampaignReport(Model):
     """Where every unit pledged to a campaign went, as of ``as_of_block`` of the mirror of ``chain_id``.
 
     With ``round_id`` set, ``rounds`` holds that round only; the token totals, payments, orders and
@@ -363,79 +367,6 @@ class CampaignReport(_Model):
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
-
-
-# ─── donor view ────────────────────────────────────────────────────────────────────────────────────────
-
-
-class DonorPledge(_Model):
-    tx_hash: str
-    log_index: int
-    block_number: int
-    block_timestamp: int
-    round_id: int
-    token: str
-    decimals: int
-    amount: Amount
-    usd_value: Dec
-
-
-class DonorRefund(_Model):
-    tx_hash: str
-    log_index: int
-    block_number: int
-    block_timestamp: int
-    round_id: int
-    token: str
-    amount: Amount
-    caller: str
-
-
-class DonorRoundShare(_Model):
-    """The donor's part of one round, by USD at receipt: ``share`` = ``donor_usd`` / ``round_usd`` (exact
-    from those two; ``share`` itself is rounded to 18 places)."""
-
-    round_id: int
-    outcome: RoundOutcome
-    spendable: bool
-    donor_usd: Dec
-    round_usd: Dec
-    share: Dec
-
-
-class BoughtItem(_Model):
-    """The donor's share of what the campaign's paid orders delivered: ``quantity`` = share × ``delivered``
-    (6 places), ``display`` rounded for people, e.g. ``≈ 4,000``."""
-
-    item: str
-    unit: str
-    delivered: int
-    quantity: Dec
-    display: str
-
-
-class DonorView(_Model):
-    """One donor's pledges and refunds in a campaign, their share of each round and of the campaign's
-    spendable funding, and what that share bought, with the payments' transactions as proof."""
-
-    chain_id: int
-    contract: str
-    as_of_block: int
-    campaign_id: int
-    donor: str
-    pledges: list[DonorPledge]
-    refunds: list[DonorRefund]
-    pledged: list[TokenAmount]
-    refunded: list[TokenAmount]
-    pledged_usd: Dec
-    rounds: list[DonorRoundShare]
-    #: The donor's USD in spendable rounds over all USD of the campaign's spendable rounds.
-    funding_usd: Dec
-    campaign_funding_usd: Dec
-    campaign_share: Dec
-    bought: list[BoughtItem]
-    #: The payments of the orders whose deliveries ``bought`` counts.
-    proof: list[Payment]
 
 
 # ─── the report's hash ─────────────────────────────────────────────────────────────────────────────────

@@ -21,9 +21,10 @@ from ledger.errors import ChainResetError
 from ledger.governance.timelock import CANCELLER_ROLE, Call
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
+from ledger.reads.mirror import mirror_position
 from ledger.reconcile import reconcile_campaign
-from ledger.reconcile.pending import PendingChange, pending_changes
-from ledger.reconcile.queries import mirror_position
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.pending import pending_changes
 from tests.indexer.governed import CAMPAIGNS, GovernedChain, governed_chain
 from tests.indexer.support import contract_events, mirror_events
 

@@ -13,8 +13,10 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Block, CampaignCreated, IndexerCursor, Pledged, Refunded, RoundOpened
-from ledger.reconcile import MirrorVerifier, ReconcileCache, aggregates, donor_view, reconcile_campaign
-from ledger.reconcile import queries as q
+from ledger.reads import aggregates
+from ledger.reads.mirror import mirror_position
+from ledger.reads.tokens import ledger_held
+from ledger.reconcile import MirrorVerifier, ReconcileCache, donor_view, reconcile_campaign
 from tests.conftest import DAY, ETH, USD, LedgerEnv
 from tests.contracts.support import RECORD, unit
 from tests.reconcile.support import add_order, index, reference_campaign
@@ -199,9 +201,9 @@ def test_aggregates_brought_up_to_date_equal_a_full_computation(
         if not look and number < len(blocks):
             continue  # the cache sees the mirror only now and then, and catches up over several blocks
         with Session(engine) as s:
-            pos = q.mirror_position(s, CHAIN)
+            pos = mirror_position(s, CHAIN)
             assert cache.campaign(s, pos, 1) == aggregates.compute(s, pos, 1)
-            assert cache.ledger_held(s, pos) == q.ledger_held(s, pos)
+            assert cache.ledger_held(s, pos) == ledger_held(s, pos)
 
 
 def test_kept_pending_changes_follow_the_mirror_not_the_records(env: LedgerEnv, engine: Engine) -> None:

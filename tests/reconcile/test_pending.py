@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from ledger.compiler import Build
 from ledger.contract_abi import PACKAGED, abi_json, abi_path
+from ledger.reads.mirror import mirror_position
 from ledger.reconcile import reconcile_campaign
 from ledger.reconcile.calls import CallDecoder
-from ledger.reconcile.pending import PendingChange, pending_changes, utc_text
-from ledger.reconcile.queries import mirror_position
+from ledger.reconcile.changes import PendingChange, utc_text
+from ledger.reconcile.pending import pending_changes
 from tests.conftest import DAY, LedgerEnv
 from tests.contracts.support import RECORD
 from tests.indexer.support import busy_life, run_indexer

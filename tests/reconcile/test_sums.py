@@ -10,7 +10,7 @@ from sqlalchemy import Engine, delete, func, insert
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Pledged
-from ledger.reconcile.sums import grouped_sums
+from ledger.reads.sums import grouped_sums
 
 UINT256 = st.one_of(
     st.integers(0, 10**12),
