@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session, selectinload
 from ledger.db.models import Pledged
 from ledger.db.records import Delivery, Distribution, Shipment
 from ledger.indexer.gcpause import gc_paused
-from ledger.reconcile import queries as q
+from ledger.reads.mirror import mirror_position
 from ledger.reconcile.cache import ReconcileCache
 from ledger.reconcile.campaign import reconcile_campaign
 from ledger.reconcile.mirror_check import MirrorVerifier
 from ledger.reconcile.report import CampaignReport, Dec, ReconcileOptions
-from ledger.reconcile.sums import grouped_sums
-from ledger.reconcile.units import USD_DECIMALS, usd
+from ledger.reads.sums import grouped_sums
+from ledger.reads.units import USD_DECIMALS, usd
 
 #: Donors drawn one by one: the largest by USD pledged; the others are drawn together as "Other donors".
 MAX_DONOR_NODES = 8
@@ -361,7 +361,7 @@ def campaign_flow(
     options = options or ReconcileOptions()
     key = None
     if cache is not None:
-        pos = q.mirror_position(session, chain_id)
+        pos = mirror_position(session, chain_id)
         key = cache.report_key(session, pos, "flow", campaign_id, options, verifier)
         kept: FundFlow | None = cache.report(key)
         if kept is not None:

@@ -24,7 +24,7 @@ from ledger.reconcile.report import (
     TokenAmount,
     TokenTotals,
 )
-from ledger.reconcile.units import usd
+from ledger.reads.units import usd
 
 WEIGHTS = st.lists(
     st.one_of(st.integers(0, 10**30), st.decimals(0, 10**9, places=8, allow_nan=False)),
