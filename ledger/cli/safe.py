@@ -14,8 +14,9 @@ from rich.markup import escape
 
 from ledger.cli import context
 from ledger.cli.app import ADMIN, app, console, err_console
-from ledger.cli.onchain import confirm, parse_addresses
+from ledger.cli.onchain import parse_addresses
 from ledger.cli.options import JsonOption, RpcUrlOption, YesOption
+from ledger.cli.sending import confirm
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
