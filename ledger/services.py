@@ -1,5 +1,6 @@
-"""The indexer and the API beside the command that brings the system up: threads of this process, so
-there is no child to leave behind, each stopped (and joined) when the ``with`` block ends."""
+"""The indexer beside the command that brings the system up: a thread of this process, so there is no child
+to leave behind, stopped (and joined) when the ``with`` block ends; the database ``up`` mirrors into, and
+the check that a port is free. The API beside it is started by :mod:`ledger.serving`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import contextlib
 import socket
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,6 @@ from ledger.errors import LedgerError
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
-from ledger.settings import Settings
 
 
 @dataclass
@@ -75,40 +74,6 @@ def ensure_port_free(host: str, port: int, *, option: str = "--port") -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         if sock.connect_ex((host, port)) == 0:
             raise LedgerError(f"port {port} on {host} is in use: pass {option} to choose another")
-
-
-@contextlib.contextmanager
-def running_api(settings: Settings, host: str, port: int, timeout: float = 30.0) -> Iterator[str]:
-    """The API (with whatever the app serves at ``/``) on ``host:port`` in a thread; yields its URL."""
-    import uvicorn  # the web stack loads only when served
-
-    from api.main import create_app
-    from api.proxy import uvicorn_proxy_options
-
-    ensure_port_free(host, port)
-    config = uvicorn.Config(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        **uvicorn_proxy_options(settings),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="api", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive():
-                raise LedgerError(f"the API did not start on {host}:{port}")
-            if time.monotonic() > deadline:
-                raise LedgerError(f"the API did not start on {host}:{port} within {timeout:.0f} s")
-            time.sleep(0.05)
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def up_database_url(

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import ChainIdDep, SessionDep, SettingsDep
+from api.deps import CacheDep, ChainIdDep, SessionDep, SettingsDep
 from api.errors import NOT_FOUND
 from api.params import CampaignIdPath
-from api.deps import CacheDep
 from api.routes.reconciliation import VerifierDep
 from ledger.reconcile.flow import FundFlow, campaign_flow
 from ledger.reconcile.report import ReconcileOptions

@@ -3,7 +3,7 @@
 command needs (web3, SQLAlchemy, the API) loads when it runs, so that ``--help`` answers at once."""
 
 # Importing a module registers its commands; the order is the order of the help's panels.
-from ledger.cli import run  # noqa: F401  # isort: skip
+from ledger.cli import run, deploy, serve  # noqa: F401  # isort: skip
 from ledger.cli import campaign, token, role, timelock, safe  # noqa: F401  # isort: skip
 from ledger.cli import round, supplier, pay, refund  # noqa: F401  # isort: skip
 from ledger.cli import attest, reconcile  # noqa: F401  # isort: skip

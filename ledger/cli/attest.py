@@ -10,18 +10,10 @@ import typer
 
 from ledger.cli import context
 from ledger.cli.app import AUDITOR, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DatabaseUrlOption,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import CampaignArgument, DatabaseUrlOption, Sending, sends
+from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -72,6 +64,7 @@ def _default_uri(campaign: int) -> str:
 
 
 @app.command("attest", rich_help_panel=AUDITOR)
+@sends()
 def attest(
     campaign: CampaignArgument,
     accept_findings: Annotated[
@@ -86,13 +79,8 @@ def attest(
         ),
     ] = None,
     database_url: DatabaseUrlOption = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Reconcile a campaign at the mirror's head, check it against the chain, and anchor the report's hash
     on chain (an auditor). Refused while the report has error findings, unless --accept-findings."""
@@ -148,13 +136,4 @@ def attest(
             outcome=lambda _: dict(attested),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)

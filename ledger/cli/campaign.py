@@ -6,29 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ledger.cli.app import ADMIN, ANYONE, GUARDIAN, app, console
-from ledger.cli.onchain import OnChain, Plan, Role, Step, parse_addresses, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain, parse_addresses
+from ledger.cli.options import CampaignArgument, JsonOption, RpcUrlOption, Sending, sends
 from ledger.cli.parse import duration
+from ledger.cli.plan import Plan, Role, Step, first_event
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
-
-if TYPE_CHECKING:
-    from ledger.client import TxResult
 
 campaign_app = typer.Typer(
     help="Campaigns: create, set the manager (admin); cancel, pause, unpause (guardian); show (anyone).",
@@ -40,14 +30,8 @@ app.add_typer(campaign_app, name="campaign", rich_help_panel=ADMIN)
 MAX_BENEFICIARY_BYTES = 200
 
 
-def _created(results: list[TxResult]) -> dict[str, Any]:
-    for result in results:
-        for event in result.all("CampaignCreated"):
-            return {"campaign": int(event["campaignId"])}
-    return {}
-
-
 @campaign_app.command("create", rich_help_panel=ADMIN)
+@sends()
 def create(
     manager: Annotated[
         str, typer.Option(metavar="ADDRESS", help="The campaign manager's address (an account or a Safe)")
@@ -64,13 +48,8 @@ def create(
     supplier_delay: Annotated[
         str, typer.Option(metavar="DURATION", help="Wait between a supplier's approval and its first payment")
     ] = "2d",
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Create a campaign (admin: through its timelock when it has one)."""
     (manager_address,) = parse_addresses([manager], "--manager")
@@ -101,34 +80,20 @@ def create(
                 ("Supplier delay", words(delay)),
                 ("Next id", str(chain.ledger.campaign_count() + 1)),
             ],
-            outcome=_created,
+            outcome=first_event("CampaignCreated", lambda e: {"campaign": int(e["campaignId"])}),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
 @campaign_app.command("set-manager", rich_help_panel=ADMIN)
+@sends()
 def set_manager(
     campaign: CampaignArgument,
     manager: Annotated[
         str, typer.Argument(metavar="ADDRESS", help="The new manager's address", show_default=False)
     ],
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    sending: Sending,
 ) -> None:
     """Hand a campaign to another manager (admin)."""
     (new_manager,) = parse_addresses([manager], "the manager")
@@ -147,109 +112,39 @@ def set_manager(
             ],
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
-def _protective(action: str, campaign: int, says: str, **options: Any) -> None:
-    """cancel, pause, unpause: the guardian's (at once), or the admin's."""
+def _protective(action: str, help_text: str, says: str) -> None:
+    """Register ``campaign ACTION`` (cancel, pause, unpause): the guardian's (at once), or the admin's.
+    ``says``: what it does to ``{campaign}``, in words."""
 
-    def plan(chain: OnChain) -> Plan:
-        call = getattr(chain.ledger.calls, f"{action}_campaign")(campaign)
-        return Plan(
-            title=f"{action.capitalize()} campaign {campaign}",
-            role=Role.GUARDIAN,
-            campaign_id=campaign,
-            steps=[Step(call, says)],
-        )
+    def command(campaign: CampaignArgument, sending: Sending) -> None:
+        def plan(chain: OnChain) -> Plan:
+            call = getattr(chain.ledger.calls, f"{action}_campaign")(campaign)
+            return Plan(
+                title=f"{action.capitalize()} campaign {campaign}",
+                role=Role.GUARDIAN,
+                campaign_id=campaign,
+                steps=[Step(call, says.format(campaign=campaign))],
+            )
 
-    run_plan(plan, **options)
+        run_plan(plan, sending)
 
-
-@campaign_app.command("cancel", rich_help_panel=GUARDIAN)
-def cancel(
-    campaign: CampaignArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
-) -> None:
-    """Cancel a campaign for good: its open round ends and every donor can take their pledge back."""
-    _protective(
-        "cancel",
-        campaign,
-        f"Cancel campaign {campaign} for good: donors get back what has not been paid out",
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    campaign_app.command(action, help=help_text, rich_help_panel=GUARDIAN)(sends()(command))
 
 
-@campaign_app.command("pause", rich_help_panel=GUARDIAN)
-def pause(
-    campaign: CampaignArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
-) -> None:
-    """Pause a campaign: no pledge and no payment until it is unpaused (refunds still work)."""
-    _protective(
-        "pause",
-        campaign,
-        f"Pause campaign {campaign}: pledges and payments stop",
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
-
-
-@campaign_app.command("unpause", rich_help_panel=GUARDIAN)
-def unpause(
-    campaign: CampaignArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
-) -> None:
-    """Unpause a campaign."""
-    _protective(
-        "unpause",
-        campaign,
-        f"Unpause campaign {campaign}: pledges and payments resume",
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+_protective(
+    "cancel",
+    "Cancel a campaign for good: its open round ends and every donor can take their pledge back.",
+    "Cancel campaign {campaign} for good: donors get back what has not been paid out",
+)
+_protective(
+    "pause",
+    "Pause a campaign: no pledge and no payment until it is unpaused (refunds still work).",
+    "Pause campaign {campaign}: pledges and payments stop",
+)
+_protective("unpause", "Unpause a campaign.", "Unpause campaign {campaign}: pledges and payments resume")
 
 
 @campaign_app.command("show", rich_help_panel=ANYONE)

@@ -85,15 +85,19 @@ def connect(url: str, *, timeout: float = 10.0) -> Web3:
 def deployment_of(w3: Web3) -> Deployment:
     """This chain's deployment file, checked to be for this very chain (same genesis)."""
     from ledger.deploy import load_deployment
+
+    deployment = load_deployment(settings().deployments_dir, int(w3.eth.chain_id))
+    return check_genesis(deployment, w3.eth.get_block(0)["hash"].to_0x_hex())
+
+
+def check_genesis(deployment: Deployment, genesis_hash: str) -> Deployment:
+    """``deployment``, checked to be for the chain whose block 0 is ``genesis_hash``."""
     from ledger.errors import ChainResetError
 
-    chain_id = int(w3.eth.chain_id)
-    deployment = load_deployment(settings().deployments_dir, chain_id)
-    genesis = w3.eth.get_block(0)["hash"].to_0x_hex()
-    if deployment.genesis_hash != genesis:
+    if deployment.genesis_hash != genesis_hash:
         raise ChainResetError(
-            f"the deployment file for chain {chain_id} was written for an earlier chain (its genesis differs "
-            "from the node's): the node was restarted; run `pledgeledger deploy` first"
+            f"the deployment file for chain {deployment.chain_id} was written for an earlier chain (its "
+            "genesis differs from the node's): the node was restarted; run `pledgeledger deploy` first"
         )
     return deployment
 

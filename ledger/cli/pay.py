@@ -18,18 +18,11 @@ import typer
 
 from ledger.cli import context
 from ledger.cli.app import MANAGER, app, console
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    DatabaseUrlOption,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import DatabaseUrlOption, Sending, sends
 from ledger.cli.parse import amount as parse_amount
+from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -92,6 +85,7 @@ def _paid_so_far(chain: OnChain, campaign: int, order_ref: str) -> int:
 
 
 @app.command("pay", rich_help_panel=MANAGER)
+@sends()
 def pay(
     order: Annotated[
         str,
@@ -122,13 +116,8 @@ def pay(
         ),
     ] = None,
     database_url: DatabaseUrlOption = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Pay a purchase order's supplier from its campaign (its manager): wallet, token, amount and invoice
     hash come from the records."""
@@ -228,19 +217,10 @@ def pay(
             facts=facts,
         )
 
-    results = run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
-    if reason is not None and refusals and (results or unsigned is not None):
-        how = f"in tx {results[0].tx_hash}" if results else f"written for signing to {unsigned}"
-        _keep_override(database_url, po.id, refusals, reason, how, details, quiet=as_json)
+    results = run_plan(plan, sending)
+    if reason is not None and refusals and (results or sending.unsigned is not None):
+        how = f"in tx {results[0].tx_hash}" if results else f"written for signing to {sending.unsigned}"
+        _keep_override(database_url, po.id, refusals, reason, how, details, quiet=sending.as_json)
 
 
 def _keep_override(

@@ -3,38 +3,26 @@ needed), seeing beforehand what the campaign's feed says it is worth in USD."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from ledger.cli.app import DONOR, app
-from ledger.cli.onchain import ETH, OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import CampaignArgument, Sending, sends
 from ledger.cli.parse import amount as parse_amount
+from ledger.cli.plan import ETH, Plan, Role, Step, first_event
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
-if TYPE_CHECKING:
-    from ledger.client import TxResult
 
-
-def _pledged(results: list[TxResult]) -> dict[str, Any]:
+def _pledged(event: Any) -> dict[str, Any]:
     from ledger.reads.units import human_decimal, usd
 
-    for result in results:
-        for event in result.all("Pledged"):
-            return {
-                "round": int(event["roundId"]),
-                "credited_usd": human_decimal(usd(int(event["usdValue"]))),
-            }
-    return {}
+    return {
+        "round": int(event["roundId"]),
+        "credited_usd": human_decimal(usd(int(event["usdValue"]))),
+    }
 
 
 def open_round(chain: OnChain, campaign: int, given: int | None) -> int:
@@ -50,6 +38,7 @@ def open_round(chain: OnChain, campaign: int, given: int | None) -> int:
 
 
 @app.command("pledge", rich_help_panel=DONOR)
+@sends(unsigned=False)
 def pledge(
     campaign: CampaignArgument,
     amount: Annotated[
@@ -70,12 +59,8 @@ def pledge(
             "--round", min=1, help="The round (default: the campaign's open one)", show_default=False
         ),
     ] = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    *,
+    sending: Sending,
 ) -> None:
     """Pledge AMOUNT of TOKEN to a campaign's open round: a token is approved first when needed. The preview
     shows its USD value by the campaign's price feed (the ledger values it at receipt)."""
@@ -127,16 +112,7 @@ def pledge(
             steps=steps,
             amounts=[value],
             facts=[("Donor", donor)],
-            outcome=_pledged,
+            outcome=first_event("Pledged", _pledged),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=None,
-    )
+    run_plan(plan, sending)

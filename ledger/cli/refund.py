@@ -8,18 +8,10 @@ from typing import Annotated
 import typer
 
 from ledger.cli.app import DONOR, MANAGER, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RoundArgument,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import CampaignArgument, RoundArgument, Sending, sends
+from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 refund_app = typer.Typer(
@@ -66,6 +58,7 @@ def _tokens(chain: OnChain, campaign: int, token: str | None) -> list[str]:
 
 
 @refund_app.command("push", rich_help_panel=MANAGER)
+@sends()
 def push(
     campaign: CampaignArgument,
     round_id: RoundArgument,
@@ -73,13 +66,8 @@ def push(
     batch_size: Annotated[
         int, typer.Option(min=1, max=MAX_BATCH, help="Donors per transaction (the ledger takes at most 100)")
     ] = 50,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Send every donor still owed in a round their refund, in batches, with a progress bar (anyone may, and
     pays the gas; donors who reject a transfer keep their claim)."""
@@ -115,29 +103,17 @@ def push(
             facts=[("Donors", f"{donors_total} in {len(steps)} transaction(s) of at most {batch_size}")],
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
 @refund_app.command("claim", rich_help_panel=DONOR)
+@sends(unsigned=False)
 def claim(
     campaign: CampaignArgument,
     round_id: RoundArgument,
     token: TokenOption = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    *,
+    sending: Sending,
 ) -> None:
     """Take back your own pledges of a round that is refundable (failed all-or-nothing, or cancelled)."""
 
@@ -175,13 +151,4 @@ def claim(
             amounts=amounts,
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=None,
-    )
+    run_plan(plan, sending)

@@ -7,16 +7,10 @@ from typing import Annotated
 import typer
 
 from ledger.cli.app import ADMIN, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, parse_addresses, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain, parse_addresses
+from ledger.cli.options import Sending, sends
+from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 role_app = typer.Typer(
@@ -41,79 +35,36 @@ def _role(name: str) -> str:
     return constant
 
 
-def _change(grant: bool, role: str, address: str, **options: object) -> None:
-    constant = _role(role)
-    (account,) = parse_addresses([address], "ADDRESS")
+def _change(grant: bool, help_text: str) -> None:
+    """Register ``role grant`` or ``role revoke``."""
+    verb = "Grant" if grant else "Revoke"
 
-    def plan(chain: OnChain) -> Plan:
-        role_hash = chain.ledger.role(constant)
-        holds = chain.ledger.has_role(role_hash, account)
-        if grant and holds:
-            raise LedgerError(f"{account} is already {role.lower()}")
-        if not grant and not holds:
-            raise LedgerError(f"{account} is not {role.lower()}: nothing to revoke")
-        call = (chain.ledger.calls.grant_role if grant else chain.ledger.calls.revoke_role)(
-            role_hash, account
-        )
-        verb = "Grant" if grant else "Revoke"
-        return Plan(
-            title=f"{verb} the {role.lower()} role",
-            role=Role.ADMIN,
-            steps=[Step(call, f"{verb} {account} the ledger's {role.lower()} role")],
-        )
+    def command(role: RoleArgument, address: AccountArgument, sending: Sending) -> None:
+        constant = _role(role)
+        (account,) = parse_addresses([address], "ADDRESS")
 
-    run_plan(plan, **options)  # type: ignore[arg-type]
+        def plan(chain: OnChain) -> Plan:
+            role_hash = chain.ledger.role(constant)
+            holds = chain.ledger.has_role(role_hash, account)
+            if grant and holds:
+                raise LedgerError(f"{account} is already {role.lower()}")
+            if not grant and not holds:
+                raise LedgerError(f"{account} is not {role.lower()}: nothing to revoke")
+            call = (chain.ledger.calls.grant_role if grant else chain.ledger.calls.revoke_role)(
+                role_hash, account
+            )
+            return Plan(
+                title=f"{verb} the {role.lower()} role",
+                role=Role.ADMIN,
+                steps=[Step(call, f"{verb} {account} the ledger's {role.lower()} role")],
+            )
 
+        run_plan(plan, sending)
 
-@role_app.command("grant", rich_help_panel=ADMIN)
-def grant(
-    role: RoleArgument,
-    address: AccountArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
-) -> None:
-    """Give ADDRESS a role: an auditor attests reports; the guardian pauses, cancels and revokes at once."""
-    _change(
-        True,
-        role,
-        address,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    role_app.command(verb.lower(), help=help_text, rich_help_panel=ADMIN)(sends()(command))
 
 
-@role_app.command("revoke", rich_help_panel=ADMIN)
-def revoke(
-    role: RoleArgument,
-    address: AccountArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
-) -> None:
-    """Take a role away from ADDRESS."""
-    _change(
-        False,
-        role,
-        address,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+_change(
+    True, "Give ADDRESS a role: an auditor attests reports; the guardian pauses, cancels and revokes at once."
+)
+_change(False, "Take a role away from ADDRESS.")

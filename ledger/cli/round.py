@@ -3,28 +3,17 @@ its end)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from ledger.cli.app import MANAGER, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RoundArgument,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import CampaignArgument, RoundArgument, Sending, sends
 from ledger.cli.parse import amount, moment
+from ledger.cli.plan import Plan, Role, Step, first_event
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
-
-if TYPE_CHECKING:
-    from ledger.client import TxResult
 
 round_app = typer.Typer(
     help="Funding rounds: open (manager), close (the manager, or anyone after the end).", no_args_is_help=True
@@ -32,23 +21,18 @@ round_app = typer.Typer(
 app.add_typer(round_app, name="round", rich_help_panel=MANAGER)
 
 
-def _opened(results: list[TxResult]) -> dict[str, Any]:
-    for result in results:
-        for event in result.all("RoundOpened"):
-            return {"round": int(event["roundId"])}
-    return {}
+def _opened(event: Any) -> dict[str, Any]:
+    return {"round": int(event["roundId"])}
 
 
-def _closed(results: list[TxResult]) -> dict[str, Any]:
+def _closed(event: Any) -> dict[str, Any]:
     from ledger.reverts import ROUND_STATES
 
-    for result in results:
-        for event in result.all("RoundClosed"):
-            return {"outcome": ROUND_STATES[int(event["outcome"])]}
-    return {}
+    return {"outcome": ROUND_STATES[int(event["outcome"])]}
 
 
 @round_app.command("open", rich_help_panel=MANAGER)
+@sends()
 def open_round(
     campaign: CampaignArgument,
     end: Annotated[
@@ -73,13 +57,8 @@ def open_round(
             "was raised)",
         ),
     ] = False,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Open the campaign's next funding round (its manager)."""
     from ledger.reads.units import USD_DECIMALS
@@ -114,32 +93,18 @@ def open_round(
                 )
             ],
             facts=[("From", utc(opens)), ("Until", utc(closes)), ("Rule", rule)],
-            outcome=_opened,
+            outcome=first_event("RoundOpened", _opened),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
 @round_app.command("close", rich_help_panel=MANAGER)
+@sends()
 def close_round(
     campaign: CampaignArgument,
     round_id: RoundArgument,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    sending: Sending,
 ) -> None:
     """Close a round: anyone once it has ended, its manager before that once the goal is met. It succeeds
     when it met its goal; otherwise it fails (and an all-or-nothing round's donors can take their pledges
@@ -184,16 +149,7 @@ def close_round(
                 ),
                 ("Ends", utc(info.end)),
             ],
-            outcome=_closed,
+            outcome=first_event("RoundClosed", _closed),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)

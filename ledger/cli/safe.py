@@ -14,8 +14,9 @@ from rich.markup import escape
 
 from ledger.cli import context
 from ledger.cli.app import ADMIN, app, console, err_console
-from ledger.cli.onchain import confirm, parse_addresses
+from ledger.cli.onchain import parse_addresses
 from ledger.cli.options import JsonOption, RpcUrlOption, YesOption
+from ledger.cli.sending import confirm
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -73,8 +74,9 @@ def execute(
     """Sign a batch with enough of a Safe's owners and execute it (the first owner given sends it)."""
     from ledger.chain import ErrorDecoder, Transactor
     from ledger.cli.signing import signer_account
+    from ledger.governance.multisend import execute_batch
     from ledger.governance.safe import SafeAccount
-    from ledger.governance.txbuilder import execute_batch, read_batch
+    from ledger.governance.txbuilder import read_batch
 
     url = context.chain_url(rpc_url)
     assert url is not None

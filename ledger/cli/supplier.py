@@ -9,22 +9,13 @@ import typer
 
 from ledger.cli import context
 from ledger.cli.app import GUARDIAN, MANAGER, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DatabaseUrlOption,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import CampaignArgument, DatabaseUrlOption, Sending, sends
+from ledger.cli.plan import Plan, Role, Step, first_event
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
-    from ledger.client import TxResult
     from ledger.db.records import Supplier
 
 supplier_app = typer.Typer(
@@ -61,27 +52,20 @@ def supplier_record(database_url: str | None, given: str) -> Supplier:
         return found
 
 
-def _approved(results: list[TxResult]) -> dict[str, Any]:
+def _approved(event: Any) -> dict[str, Any]:
     from ledger.reverts import utc
 
-    for result in results:
-        for event in result.all("SupplierApproved"):
-            return {"payable_from": utc(int(event["effectiveAt"]))}
-    return {}
+    return {"payable_from": utc(int(event["effectiveAt"]))}
 
 
 @supplier_app.command("approve", rich_help_panel=MANAGER)
+@sends()
 def approve(
     campaign: CampaignArgument,
     supplier: SupplierArgument,
     database_url: DatabaseUrlOption = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Approve a supplier whose record is vetted: its wallet may be paid once the campaign's supplier delay
     has passed, and the hash of its record is anchored on chain (an edit of the record shows later as a
@@ -130,33 +114,20 @@ def approve(
                 if current.approved
                 else []
             ),
-            outcome=_approved,
+            outcome=first_event("SupplierApproved", _approved),
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
 @supplier_app.command("revoke", rich_help_panel=GUARDIAN)
+@sends()
 def revoke(
     campaign: CampaignArgument,
     supplier: SupplierArgument,
     database_url: DatabaseUrlOption = None,
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Revoke a supplier's approval, pending or effective: it can no longer be paid by the campaign (the
     guardian, the admin, or the campaign's manager)."""
@@ -184,13 +155,4 @@ def revoke(
             ],
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)

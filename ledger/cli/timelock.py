@@ -9,51 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.app import ADMIN, app
-from ledger.cli.onchain import OnChain, Plan, Role, Step, run_plan, timelock_contract
-from ledger.cli.options import (
-    AccountOption,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain
+from ledger.cli.options import Sending, sends
+from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
     from ledger.client import TxResult
-    from ledger.governance.timelock import TimelockOperation
 
 timelock_app = typer.Typer(
     help="The admin's timelock: run a scheduled operation (anyone).", no_args_is_help=True
 )
 app.add_typer(timelock_app, name="timelock", rich_help_panel=ADMIN)
-
-
-def scheduled_operation(chain: OnChain, operation_id: bytes) -> TimelockOperation:
-    """The operation ``operation_id`` as the timelock scheduled it."""
-    from ledger.client import Call
-    from ledger.governance.timelock import TimelockOperation
-
-    timelock = timelock_contract(chain)
-    start = chain.deployment.block_number
-    logs = timelock.events.CallScheduled.get_logs(from_block=start, argument_filters={"id": operation_id})
-    if not logs:
-        raise LedgerError(
-            f"the timelock {timelock.address} has scheduled no operation 0x{operation_id.hex()}"
-        )
-    calls: dict[int, Any] = {}
-    predecessor = b"\x00" * 32
-    for log in logs:
-        args = log["args"]
-        calls[int(args["index"])] = Call(args["target"], bytes(args["data"]), int(args["value"]), "call")
-        predecessor = bytes(args["predecessor"])
-    salts = timelock.events.CallSalt.get_logs(from_block=start, argument_filters={"id": operation_id})
-    salt = bytes(salts[-1]["args"]["salt"]) if salts else b"\x00" * 32
-    operation = TimelockOperation(tuple(calls[i] for i in sorted(calls)), salt=salt, predecessor=predecessor)
-    if operation.id != operation_id:
-        raise LedgerError(f"the timelock's events do not rebuild operation 0x{operation_id.hex()}")
-    return operation
 
 
 def _ran(results: list[TxResult]) -> dict[str, Any]:
@@ -73,6 +41,7 @@ def _operation_id(text: str) -> bytes:
 
 
 @timelock_app.command("execute", rich_help_panel=ADMIN)
+@sends(unsigned=False)
 def execute(
     operation: Annotated[
         str,
@@ -80,12 +49,7 @@ def execute(
             metavar="OPERATION", help="The operation's id (0x…), as scheduling printed it", show_default=False
         ),
     ],
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    sending: Sending,
 ) -> None:
     """Run an admin operation the timelock scheduled, once its delay has passed (anyone)."""
     operation_id = _operation_id(operation)
@@ -95,40 +59,27 @@ def execute(
         from ledger.governance.timelock import OperationState
         from ledger.reverts import utc
 
-        timelock = timelock_contract(chain)
-        scheduled = scheduled_operation(chain, operation_id)
-        state = OperationState(int(timelock.functions.getOperationState(operation_id).call()))
+        timelock = chain.timelock()
+        scheduled = timelock.scheduled(operation_id, from_block=chain.deployment.block_number)
+        state = timelock.state(scheduled)
         if state is OperationState.DONE:
             raise LedgerError(f"operation 0x{operation_id.hex()} has already been executed")
         if state is OperationState.UNSET:
             raise LedgerError(f"operation 0x{operation_id.hex()} was cancelled")
         if state is OperationState.WAITING:
-            ready = int(timelock.functions.getTimestamp(operation_id).call())
+            ready = timelock.ready_at(scheduled)
             raise LedgerError(f"operation 0x{operation_id.hex()} is not ready: it can run from {utc(ready)}")
-        data = timelock.encode_abi(
-            "executeBatch",
-            [scheduled.targets, scheduled.values, scheduled.payloads, scheduled.predecessor, scheduled.salt],
-        )
         described = [chain.describe_call(call) for call in scheduled.calls]
         return Plan(
             title=f"Execute timelock operation 0x{operation_id.hex()[:12]}…",
             role=Role.ANYONE,
             steps=[
                 Step(
-                    Call(timelock.address, bytes.fromhex(data[2:]), 0, "executeBatch"),
+                    Call(timelock.address, timelock.execute_data(scheduled), 0, "executeBatch"),
                     f"Run {len(scheduled.calls)} call(s) the admin scheduled: " + "; ".join(described),
                 )
             ],
             outcome=_ran,
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=None,
-    )
+    run_plan(plan, sending)

@@ -10,18 +10,11 @@ from typing import Annotated
 import typer
 
 from ledger.cli.app import ADMIN, app
-from ledger.cli.onchain import ETH, OnChain, Plan, Role, Step, parse_addresses, run_plan
-from ledger.cli.options import (
-    AccountOption,
-    CampaignArgument,
-    DryRunOption,
-    JsonOption,
-    KeystoreOption,
-    RpcUrlOption,
-    UnsignedOption,
-    YesOption,
-)
+from ledger.cli.onchain import OnChain, parse_addresses
+from ledger.cli.options import CampaignArgument, Sending, sends
 from ledger.cli.parse import duration
+from ledger.cli.plan import ETH, Plan, Role, Step
+from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
 token_app = typer.Typer(help="Tokens a campaign accepts: `token accept` (admin).", no_args_is_help=True)
@@ -29,6 +22,7 @@ app.add_typer(token_app, name="token", rich_help_panel=ADMIN)
 
 
 @token_app.command("accept", rich_help_panel=ADMIN)
+@sends()
 def accept(
     campaign: CampaignArgument,
     tokens: Annotated[
@@ -56,13 +50,8 @@ def accept(
             help="The oldest price a pledge may use: the feed's heartbeat (1h for ETH/USD, 1d for USDT/USD)",
         ),
     ] = "1d",
-    rpc_url: RpcUrlOption = None,
-    keystore: KeystoreOption = None,
-    account: AccountOption = None,
-    yes: YesOption = False,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
-    unsigned: UnsignedOption = None,
+    *,
+    sending: Sending,
 ) -> None:
     """Accept pledges of TOKEN in a campaign, valued in USD by its feed (admin: through its timelock). Each
     feed is read and checked first: its decimals, a positive answer, and one fresher than --max-staleness."""
@@ -89,16 +78,7 @@ def accept(
             facts=facts,
         )
 
-    run_plan(
-        plan,
-        rpc_url=rpc_url,
-        keystore=keystore,
-        account=account,
-        yes=yes,
-        dry_run=dry_run,
-        as_json=as_json,
-        unsigned=unsigned,
-    )
+    run_plan(plan, sending)
 
 
 @dataclass(frozen=True)

@@ -18,48 +18,39 @@ from web3.contract import Contract
 #: Native ETH wherever the ledger expects a token address.
 ETH = "0x" + "00" * 20
 
-#: The slice of the ERC-20 ABI a donor needs: approve the ledger, read a balance, an allowance, decimals.
-ERC20_ABI: list[dict[str, Any]] = [
-    {
+def _parameters(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"name": name, "type": kind} for name, kind in pairs]
+
+
+def abi_function(
+    name: str,
+    inputs: Sequence[tuple[str, str]] = (),
+    outputs: Sequence[tuple[str, str]] = (),
+    *,
+    view: bool = True,
+) -> dict[str, Any]:
+    """One function of an ABI, its inputs and outputs as (name, type) pairs."""
+    return {
         "type": "function",
-        "name": "approve",
-        "stateMutability": "nonpayable",
-        "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
-        "outputs": [{"name": "", "type": "bool"}],
-    },
-    {
-        "type": "function",
-        "name": "allowance",
-        "stateMutability": "view",
-        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "type": "function",
-        "name": "balanceOf",
-        "stateMutability": "view",
-        "inputs": [{"name": "account", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "type": "function",
-        "name": "decimals",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "uint8"}],
-    },
-    {
-        "type": "function",
-        "name": "symbol",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "string"}],
-    },
-]
+        "name": name,
+        "stateMutability": "view" if view else "nonpayable",
+        "inputs": _parameters(inputs),
+        "outputs": _parameters(outputs),
+    }
 
 
 def _error(name: str, *inputs: tuple[str, str]) -> dict[str, Any]:
-    return {"type": "error", "name": name, "inputs": [{"name": n, "type": t} for n, t in inputs]}
+    return {"type": "error", "name": name, "inputs": _parameters(inputs)}
+
+
+#: The slice of the ERC-20 ABI a donor needs: approve the ledger, read a balance, an allowance, decimals.
+ERC20_ABI: list[dict[str, Any]] = [
+    abi_function("approve", [("spender", "address"), ("amount", "uint256")], [("", "bool")], view=False),
+    abi_function("allowance", [("owner", "address"), ("spender", "address")], [("", "uint256")]),
+    abi_function("balanceOf", [("account", "address")], [("", "uint256")]),
+    abi_function("decimals", outputs=[("", "uint8")]),
+    abi_function("symbol", outputs=[("", "string")]),
+]
 
 
 #: ERC-6093's token errors (OpenZeppelin 5 tokens raise them), so that a token's refusal is named too.

@@ -11,39 +11,25 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
+from ledger.client.calls import abi_function
 from ledger.errors import LedgerError
 from ledger.reads.units import EXACT
 from ledger.reverts import duration
 
 #: The feed functions a campaign relies on.
 AGGREGATOR_ABI: list[dict[str, Any]] = [
-    {
-        "type": "function",
-        "name": "decimals",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "uint8"}],
-    },
-    {
-        "type": "function",
-        "name": "description",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "string"}],
-    },
-    {
-        "type": "function",
-        "name": "latestRoundData",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [
-            {"name": "roundId", "type": "uint80"},
-            {"name": "answer", "type": "int256"},
-            {"name": "startedAt", "type": "uint256"},
-            {"name": "updatedAt", "type": "uint256"},
-            {"name": "answeredInRound", "type": "uint80"},
+    abi_function("decimals", outputs=[("", "uint8")]),
+    abi_function("description", outputs=[("", "string")]),
+    abi_function(
+        "latestRoundData",
+        outputs=[
+            ("roundId", "uint80"),
+            ("answer", "int256"),
+            ("startedAt", "uint256"),
+            ("updatedAt", "uint256"),
+            ("answeredInRound", "uint80"),
         ],
-    },
+    ),
 ]
 #: Chainlink's USD feeds answer with 8 decimals; anything beyond 18 is not a price feed.
 MAX_FEED_DECIMALS = 18

@@ -23,6 +23,7 @@ from web3.contract import Contract
 from ledger.chain import Transactor
 from ledger.client.calls import Call
 from ledger.compiler import Build
+from ledger.errors import GovernanceError
 
 TIMELOCK_CONTRACT = "TimelockController"
 PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
@@ -106,10 +107,12 @@ def deploy_timelock(
 class Timelock:
     """A deployed TimelockController: the calldata of its schedule, execute and cancel, and its state."""
 
-    def __init__(self, w3: Web3, address: str, build: Build) -> None:
-        self.contract: Contract = w3.eth.contract(
-            address=to_checksum_address(address), abi=build[TIMELOCK_CONTRACT].abi
-        )
+    def __init__(self, w3: Web3, address: str, build: Build | None = None) -> None:
+        """The timelock at ``address``, with the ABI of ``build``, else the one packaged with ``ledger``."""
+        from ledger.contract_abi import packaged_abi
+
+        abi = build[TIMELOCK_CONTRACT].abi if build is not None else list(packaged_abi(TIMELOCK_CONTRACT))
+        self.contract: Contract = w3.eth.contract(address=to_checksum_address(address), abi=abi)
 
     @property
     def address(self) -> ChecksumAddress:
@@ -125,37 +128,43 @@ class Timelock:
         """When the operation can run (0: not scheduled; 1: done)."""
         return int(self.contract.functions.getTimestamp(operation.id).call())
 
+    def _batch_data(self, function: str, operation: TimelockOperation, *extra: int) -> bytes:
+        arguments = [operation.targets, operation.values, operation.payloads, operation.predecessor]
+        return bytes.fromhex(self.contract.encode_abi(function, [*arguments, operation.salt, *extra])[2:])
+
     def schedule_data(self, operation: TimelockOperation, delay: int | None = None) -> bytes:
         """Calldata of ``scheduleBatch`` (for the proposer Safe to sign)."""
-        wait = self.min_delay() if delay is None else delay
-        return bytes.fromhex(
-            self.contract.encode_abi(
-                "scheduleBatch",
-                [
-                    operation.targets,
-                    operation.values,
-                    operation.payloads,
-                    operation.predecessor,
-                    operation.salt,
-                    wait,
-                ],
-            )[2:]
-        )
+        return self._batch_data("scheduleBatch", operation, self.min_delay() if delay is None else delay)
 
     def execute_data(self, operation: TimelockOperation) -> bytes:
         """Calldata of ``executeBatch``."""
-        return bytes.fromhex(
-            self.contract.encode_abi(
-                "executeBatch",
-                [
-                    operation.targets,
-                    operation.values,
-                    operation.payloads,
-                    operation.predecessor,
-                    operation.salt,
-                ],
-            )[2:]
-        )
+        return self._batch_data("executeBatch", operation)
+
+    def is_proposer(self, account: str) -> bool:
+        proposer = self.contract.functions.PROPOSER_ROLE().call()
+        return bool(self.contract.functions.hasRole(proposer, to_checksum_address(account)).call())
+
+    def scheduled(self, operation_id: bytes, *, from_block: int = 0) -> TimelockOperation:
+        """The operation ``operation_id`` as this timelock scheduled it, rebuilt from its ``CallScheduled``
+        and ``CallSalt`` events (since ``from_block``)."""
+        events = self.contract.events
+        logs = events.CallScheduled.get_logs(from_block=from_block, argument_filters={"id": operation_id})
+        if not logs:
+            raise GovernanceError(
+                f"the timelock {self.address} has scheduled no operation 0x{operation_id.hex()}"
+            )
+        calls: dict[int, Call] = {}
+        predecessor = NO_PREDECESSOR
+        for log in logs:
+            args = log["args"]
+            calls[int(args["index"])] = Call(args["target"], bytes(args["data"]), int(args["value"]), "call")
+            predecessor = bytes(args["predecessor"])
+        salts = events.CallSalt.get_logs(from_block=from_block, argument_filters={"id": operation_id})
+        salt = bytes(salts[-1]["args"]["salt"]) if salts else b"\x00" * 32
+        operation = TimelockOperation(tuple(calls[i] for i in sorted(calls)), salt, predecessor)
+        if operation.id != operation_id:
+            raise GovernanceError(f"the timelock's events do not rebuild operation 0x{operation_id.hex()}")
+        return operation
 
     def cancel_data(self, operation: TimelockOperation) -> bytes:
         """Calldata of ``cancel``."""

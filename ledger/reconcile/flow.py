@@ -31,12 +31,12 @@ from ledger.db.models import Pledged
 from ledger.db.records import Delivery, Distribution, Shipment
 from ledger.indexer.gcpause import gc_paused
 from ledger.reads.mirror import mirror_position
+from ledger.reads.sums import grouped_sums
+from ledger.reads.units import USD_DECIMALS, usd
 from ledger.reconcile.cache import ReconcileCache
 from ledger.reconcile.campaign import reconcile_campaign
 from ledger.reconcile.mirror_check import MirrorVerifier
 from ledger.reconcile.report import CampaignReport, Dec, ReconcileOptions
-from ledger.reads.sums import grouped_sums
-from ledger.reads.units import USD_DECIMALS, usd
 
 #: Donors drawn one by one: the largest by USD pledged; the others are drawn together as "Other donors".
 MAX_DONOR_NODES = 8

@@ -18,7 +18,7 @@ from api.main import create_app
 from ledger.db.records import RecordVersion, Supplier
 from ledger.keys import create_key, revoke_key
 from ledger.node import free_port
-from ledger.services import running_api
+from ledger.serving import running_api
 from tests.api.support import API, settings_for
 
 LIMIT = 3

@@ -19,6 +19,8 @@ from web3 import Web3
 
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.client import LedgerClient, RoundInfo
+from ledger.client.calls import abi_function
+from ledger.client.prices import AGGREGATOR_ABI
 from ledger.contract_abi import packaged_abi
 from ledger.demo.api_client import ApiClient
 from ledger.deploy import Deployment, load_deployment
@@ -30,33 +32,9 @@ PLEDGELEDGER = str(Path(sys.executable).parent / "pledgeledger")
 DAY = 86_400
 #: ``MockAggregator.setAnswer`` and ``MockERC20.mint``: open to anyone, as mocks.
 _MOCKS_ABI: list[dict[str, Any]] = [
-    {
-        "type": "function",
-        "name": "setAnswer",
-        "stateMutability": "nonpayable",
-        "inputs": [{"name": "answer", "type": "int256"}],
-        "outputs": [],
-    },
-    {
-        "type": "function",
-        "name": "latestRoundData",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [
-            {"name": "roundId", "type": "uint80"},
-            {"name": "answer", "type": "int256"},
-            {"name": "startedAt", "type": "uint256"},
-            {"name": "updatedAt", "type": "uint256"},
-            {"name": "answeredInRound", "type": "uint80"},
-        ],
-    },
-    {
-        "type": "function",
-        "name": "mint",
-        "stateMutability": "nonpayable",
-        "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}],
-        "outputs": [],
-    },
+    abi_function("setAnswer", [("answer", "int256")], view=False),
+    *AGGREGATOR_ABI,
+    abi_function("mint", [("to", "address"), ("amount", "uint256")], view=False),
 ]
 
 

@@ -36,6 +36,7 @@ from ledger.client.calls import Call
 from ledger.compiler import Build
 from ledger.deploy import Deployment, deploy_local
 from ledger.governance.local import BOARD_OWNERS, GUARDIAN_OWNERS, LOCAL_TIMELOCK_DELAY
+from ledger.governance.multisend import batch_transaction, execute_batch, multisend_data, pack_multisend
 from ledger.governance.safe import Operation, SafeAccount, safe_artifact
 from ledger.governance.timelock import OperationState, Timelock, TimelockOperation
 from ledger.governance.txbuilder import (
@@ -45,10 +46,6 @@ from ledger.governance.txbuilder import (
     BatchFileError,
     WrongChainError,
     batch_checksum,
-    batch_transaction,
-    execute_batch,
-    multisend_data,
-    pack_multisend,
     parse_batch,
     read_batch,
     serialize_for_checksum,

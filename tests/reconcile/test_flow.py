@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.reads.units import usd
 from ledger.reconcile.flow import DeliveryDetail, FundFlow, apportion, build_flow
 from ledger.reconcile.report import (
     CampaignInfo,
@@ -24,7 +25,6 @@ from ledger.reconcile.report import (
     TokenAmount,
     TokenTotals,
 )
-from ledger.reads.units import usd
 
 WEIGHTS = st.lists(
     st.one_of(st.integers(0, 10**30), st.decimals(0, 10**9, places=8, allow_nan=False)),
