@@ -82,9 +82,7 @@ def add_document(
     return document
 
 
-def check_document(
-    s: Session, document_id: int | None, scope: KeyScope, kinds: Sequence[str] = ()
-) -> None:
+def check_document(s: Session, document_id: int | None, scope: KeyScope, kinds: Sequence[str] = ()) -> None:
     """A document a record names (if any) exists, may be used under ``scope`` and is of one of ``kinds``."""
     if document_id is None:
         return

@@ -1,6 +1,6 @@
 """Purchase orders and their lines: an order is for a campaign on chain, from a known supplier, paid in a
 token the campaign accepts, and carries a reference unique in its campaign (see
-:mod:`ledger.records.references` for the bytes32 a payment names it by)."""
+:mod:`ledger.orderref` for the bytes32 a payment names it by)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import CampaignCreated, TokenAccepted
 from ledger.db.records import OrderLine, PurchaseOrder, Supplier
+from ledger.orderref import order_ref
 from ledger.records.custody import shipped_per_line
 from ledger.records.errors import InvalidRecordError, RecordConflictError
-from ledger.records.references import order_ref
 from ledger.records.schemas import OrderCreate, OrderLineIn, OrderUpdate
 from ledger.records.versions import create_record, edited_values, finish_edit, must_exist, start_edit
 from ledger.scope import EVERY_CAMPAIGN, KeyScope

@@ -16,12 +16,18 @@ Each rule lives in one module, gathered here:
 - :mod:`ledger.records.orders`: purchase orders and their lines;
 - :mod:`ledger.records.custody`: shipments, deliveries, distributions and the quantity limits along
   the chain of custody, under locks;
-- :mod:`ledger.records.documents`: stored files and their SHA-256;
-- :mod:`ledger.records.references`: the bytes32 order reference a payment carries.
+- :mod:`ledger.records.documents`: stored files and their SHA-256.
+
+``order_ref`` and ``reference_of`` are re-exported from their home, :mod:`ledger.orderref`, for the
+callers that still import them from here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from ledger.orderref import order_ref, reference_of
 from ledger.records.custody import (
     create_delivery,
     create_distribution,
@@ -32,7 +38,6 @@ from ledger.records.custody import (
 )
 from ledger.records.documents import DEFAULT_DOCUMENT_MAX_BYTES, DELIVERY_PROOF_KINDS, add_document
 from ledger.records.orders import create_order, update_order
-from ledger.records.references import order_ref, reference_of
 from ledger.records.shared import (
     create_reference_price,
     create_supplier,
@@ -43,10 +48,22 @@ from ledger.records.shared import (
 )
 from ledger.records.versions import HISTORY_TYPES, history, snapshot
 
+#: Each editable kind's create and edit, by the name its history uses (the API builds its routes from them).
+WRITES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "supplier": (create_supplier, update_supplier),
+    "reference_price": (create_reference_price, update_reference_price),
+    "order": (create_order, update_order),
+    "shipment": (create_shipment, update_shipment),
+    "delivery": (create_delivery, update_delivery),
+    "distribution": (create_distribution, update_distribution),
+    "token": (create_token, update_token),
+}
+
 __all__ = [
     "DEFAULT_DOCUMENT_MAX_BYTES",
     "DELIVERY_PROOF_KINDS",
     "HISTORY_TYPES",
+    "WRITES",
     "add_document",
     "create_delivery",
     "create_distribution",

@@ -148,9 +148,7 @@ def start_edit(
     return record, snapshot(record)
 
 
-def finish_edit(
-    s: Session, record: R, before: dict[str, Any], values: Mapping[str, Any], *, actor: str
-) -> R:
+def finish_edit(s: Session, record: R, before: dict[str, Any], values: Mapping[str, Any], *, actor: str) -> R:
     """Set ``values`` on ``record``, move it to its next version and store the history entry."""
     edited: Any = record
     for name, value in values.items():

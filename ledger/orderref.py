@@ -1,8 +1,8 @@
-"""The bytes32 order reference a payment carries on chain (``purchaseOrderRef``), both ways.
+"""The purchase-order reference a payment carries on chain: ``disburse``'s ``purchaseOrderRef`` (bytes32).
 
-An order's readable reference (``PO-2027-001``) is stored on chain as its ASCII bytes right-padded with
-zeros; the records, the reconciliation and the API's payment views turn one into the other with these two
-functions only.
+A reference is at most 32 ASCII characters, stored right-padded with zero bytes, so it reads on any
+explorer. The records service encodes it when an order is created, the demo when it pays, the
+reconciliation and the API decode it from the mirror's ``Disbursed`` rows.
 """
 
 from __future__ import annotations
