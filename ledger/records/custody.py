@@ -13,7 +13,7 @@ each other. Every limit is checked here and only here (:mod:`ledger.records.orde
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -38,8 +38,17 @@ from ledger.records.schemas import (
     ShipmentCreate,
     ShipmentUpdate,
 )
-from ledger.records.versions import create_record, edited_values, finish_edit, must_exist, start_edit
+from ledger.records.versions import (
+    create_record,
+    edited_values,
+    finish_edit,
+    must_exist,
+    start_edit,
+    type_name,
+)
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
+
+R = TypeVar("R", Shipment, Delivery)
 
 # ─── what has passed along the chain, per order line ──────────────────────────────────────────────────
 
@@ -85,25 +94,33 @@ def _no_duplicate_lines(items: Sequence[ItemQuantity]) -> None:
         seen.add(item.order_line_id)
 
 
-def _keeps_passed_on(passed_on: dict[int, int], items: Sequence[ItemQuantity], what: str) -> None:
-    """New ``items`` of a record keep at least what was ``passed_on`` from it per line."""
-    new = {item.order_line_id: item.quantity for item in items}
-    for line_id, done in passed_on.items():
-        if new.get(line_id, 0) < done:
-            raise InvalidRecordError(f"order line {line_id}: {done:,} units of this {what} already")
+#: The item rows of each record of the chain of custody that has items.
+_ITEMS: dict[type[Any], type[Any]] = {Shipment: ShipmentItem, Delivery: DeliveryItem}
 
 
-def _set_items(stored: list[Any], items: Sequence[ItemQuantity], factory: type[Any]) -> None:
-    """Make a shipment's or delivery's ``stored`` items match ``items``, editing rows in place (their ids
-    stay, and no row is deleted and re-inserted under the same unique key)."""
+def _with_items(model: type[R], data: ShipmentCreate | DeliveryCreate) -> R:
+    """A new shipment or delivery from ``data``, with its items."""
+    items = [_ITEMS[model](**item.model_dump()) for item in data.items]
+    return model(**data.model_dump(exclude={"items"}), items=items)
+
+
+def _replace_items(record: R, items: Sequence[ItemQuantity], *, passed_on: dict[int, int], verb: str) -> None:
+    """Make a shipment's or delivery's items match ``items``, which must keep at least what was ``passed_on``
+    (``verb``: delivered, distributed) from it per line. Rows are edited in place (their ids stay, and no
+    row is deleted and re-inserted under the same unique key)."""
     wanted = {item.order_line_id: item.quantity for item in items}
-    for existing in list(stored):
+    for line_id, done in passed_on.items():
+        if wanted.get(line_id, 0) < done:
+            raise InvalidRecordError(
+                f"order line {line_id}: {done:,} units of this {type_name(type(record))} were {verb} already"
+            )
+    for existing in list(record.items):
         if existing.order_line_id in wanted:
             existing.quantity = wanted.pop(existing.order_line_id)
         else:
-            stored.remove(existing)
+            record.items.remove(existing)
     for line_id, quantity in wanted.items():
-        stored.append(factory(order_line_id=line_id, quantity=quantity))
+        record.items.append(_ITEMS[type(record)](order_line_id=line_id, quantity=quantity))
 
 
 # ─── shipments ──────────────────────────────────────────────────────────────────────────────────────────
@@ -119,11 +136,7 @@ def create_shipment(
         raise InvalidRecordError(f"order {order.id} is cancelled")
     check_document(s, data.document_id, scope)
     _check_shipped(s, order, data.items, shipment_id=None)
-    shipment = Shipment(
-        **data.model_dump(exclude={"items"}),
-        items=[ShipmentItem(**item.model_dump()) for item in data.items],
-    )
-    return create_record(s, shipment, actor=actor)
+    return create_record(s, _with_items(Shipment, data), actor=actor)
 
 
 def update_shipment(
@@ -136,8 +149,7 @@ def update_shipment(
         order = s.get_one(PurchaseOrder, shipment.order_id, with_for_update=True)
         _check_shipped(s, order, changes.items, shipment_id=shipment.id)
         delivered = _delivered_per_line(s, shipment.id)
-        _keeps_passed_on(delivered, changes.items, "shipment were delivered")
-        _set_items(shipment.items, changes.items, ShipmentItem)
+        _replace_items(shipment, changes.items, passed_on=delivered, verb="delivered")
     return finish_edit(s, shipment, before, values, actor=actor)
 
 
@@ -170,11 +182,7 @@ def create_delivery(
     authorize_write(s, scope, shipment)
     check_document(s, data.document_id, scope, DELIVERY_PROOF_KINDS)
     _check_delivered(s, shipment, data.items, delivery_id=None)
-    delivery = Delivery(
-        **data.model_dump(exclude={"items"}),
-        items=[DeliveryItem(**item.model_dump()) for item in data.items],
-    )
-    return create_record(s, delivery, actor=actor)
+    return create_record(s, _with_items(Delivery, data), actor=actor)
 
 
 def update_delivery(
@@ -187,8 +195,7 @@ def update_delivery(
         shipment = s.get_one(Shipment, delivery.shipment_id, with_for_update=True)
         _check_delivered(s, shipment, changes.items, delivery_id=delivery.id)
         distributed = _distributed_per_line(s, delivery.id)
-        _keeps_passed_on(distributed, changes.items, "delivery were distributed")
-        _set_items(delivery.items, changes.items, DeliveryItem)
+        _replace_items(delivery, changes.items, passed_on=distributed, verb="distributed")
     return finish_edit(s, delivery, before, values, actor=actor)
 
 

@@ -67,6 +67,13 @@ def chain_event(model: type[Any], campaign_id: int, log_index: int, **values: An
     )
 
 
+def paid_by_campaign_2(log_index: int, supplier: str, ref: str) -> Any:
+    """A payment of campaign 2 to ``supplier`` (order reference and invoice hash: ``ref`` repeated)."""
+    hashed = "0x" + ref * 32
+    values = {"token": USDT, "amount": 1, "purchase_order_ref": hashed, "invoice_hash": hashed}
+    return chain_event(Disbursed, 2, log_index, supplier=supplier, **values)
+
+
 @dataclass
 class Trail:
     """One campaign's procurement trail, written with a key for all campaigns."""
@@ -302,18 +309,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
                 effective_at=1_600_000_100,
             )
         )
-        conn.execute(
-            chain_event(
-                Disbursed,
-                2,
-                11,
-                supplier=wallet(0x444),
-                purchase_order_ref="0x" + "55" * 32,
-                token=USDT,
-                amount=1,
-                invoice_hash="0x" + "66" * 32,
-            )
-        )
+        conn.execute(paid_by_campaign_2(11, wallet(0x444), "55"))
     before = counts(engine)
     approved = {"name": "Claims an approved wallet", "country": "CN", "wallet": wallet(0x333)}
     claimed = client.post(f"{API}/suppliers", headers=scene.desk, json=approved)
@@ -346,18 +342,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
     )
     # Once campaign 2 has paid the wallet on chain, it is campaign 2's concern too.
     with engine.begin() as conn:
-        conn.execute(
-            chain_event(
-                Disbursed,
-                2,
-                12,
-                supplier=wallet(0x666),
-                purchase_order_ref="0x" + "77" * 32,
-                token=USDT,
-                amount=1,
-                invoice_hash="0x" + "88" * 32,
-            )
-        )
+        conn.execute(paid_by_campaign_2(12, wallet(0x666), "77"))
     assert client.patch(path, headers=scene.desk, json={"version": 2, "notes": "x"}).status_code == 403
     ok(client.patch(path, headers=both, json={"version": 2, "notes": "x"}))
     ok(client.post(f"{API}/suppliers", headers=scene.admin, json=approved))

@@ -76,35 +76,26 @@ def items(line_id: int, quantity: int) -> list[dict[str, int]]:
     return [{"order_line_id": line_id, "quantity": quantity}]
 
 
+#: The fields of a shipment, a delivery and a distribution besides what they refer to and carry.
+SHIPMENT = {"origin": "Beijing", "destination": "Abuja", "shipped_on": "2020-05-20"}
+DELIVERY = {"consignee": "WAHO", "place": "Abuja", "delivered_on": "2020-05-25"}
+DISTRIBUTION = {"recipient": "Benin", "distributed_on": "2020-06-01"}
+
+
 def shipment_body(order_id: int, shipped: list[dict[str, int]], **changes: Any) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "origin": "Beijing",
-        "destination": "Abuja",
-        "shipped_on": "2020-05-20",
-        "items": shipped,
-        **changes,
-    }
+    return {"order_id": order_id, **SHIPMENT, "items": shipped, **changes}
 
 
 def delivery_body(shipment_id: int, delivered: list[dict[str, int]], **changes: Any) -> dict[str, Any]:
-    return {
-        "shipment_id": shipment_id,
-        "consignee": "WAHO",
-        "place": "Abuja",
-        "delivered_on": "2020-05-25",
-        "items": delivered,
-        **changes,
-    }
+    return {"shipment_id": shipment_id, **DELIVERY, "items": delivered, **changes}
 
 
 def distribution_body(delivery_id: int, line_id: int, quantity: int, **changes: Any) -> dict[str, Any]:
     return {
         "delivery_id": delivery_id,
         "order_line_id": line_id,
-        "recipient": "Benin",
+        **DISTRIBUTION,
         "quantity": quantity,
-        "distributed_on": "2020-06-01",
         **changes,
     }
 
