@@ -49,6 +49,7 @@ from ledger.records.versions import (
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
 
 R = TypeVar("R", Shipment, Delivery)
+P = TypeVar("P", PurchaseOrder, Shipment, Delivery)
 
 # ─── what has passed along the chain, per order line ──────────────────────────────────────────────────
 
@@ -123,6 +124,14 @@ def _replace_items(record: R, items: Sequence[ItemQuantity], *, passed_on: dict[
         record.items.append(_ITEMS[type(record)](order_line_id=line_id, quantity=quantity))
 
 
+def _parent(s: Session, model: type[P], record_id: int, what: str, scope: KeyScope) -> P:
+    """The record a new one is added to: it must exist and be ``scope``'s to write, and it stays locked
+    until commit (the first lock of the write, see the module's notes on their order)."""
+    parent = must_exist(s, model, record_id, what, lock=True)
+    authorize_write(s, scope, parent)
+    return parent
+
+
 # ─── shipments ──────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -130,8 +139,7 @@ def create_shipment(
     s: Session, *, data: ShipmentCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
 ) -> Shipment:
     """Record goods of one order leaving the supplier; never more per line than was ordered."""
-    order = must_exist(s, PurchaseOrder, data.order_id, "order", lock=True)
-    authorize_write(s, scope, order)
+    order = _parent(s, PurchaseOrder, data.order_id, "order", scope)
     if order.status == "cancelled":
         raise InvalidRecordError(f"order {order.id} is cancelled")
     check_document(s, data.document_id, scope)
@@ -178,8 +186,7 @@ def create_delivery(
     s: Session, *, data: DeliveryCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
 ) -> Delivery:
     """Record a shipment's arrival with its proof; never more per line than the shipment carried."""
-    shipment = must_exist(s, Shipment, data.shipment_id, "shipment", lock=True)
-    authorize_write(s, scope, shipment)
+    shipment = _parent(s, Shipment, data.shipment_id, "shipment", scope)
     check_document(s, data.document_id, scope, DELIVERY_PROOF_KINDS)
     _check_delivered(s, shipment, data.items, delivery_id=None)
     return create_record(s, _with_items(Delivery, data), actor=actor)
@@ -226,20 +233,14 @@ def create_distribution(
     s: Session, *, data: DistributionCreate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
 ) -> Distribution:
     """Record part of a delivery handed to a final recipient; never more than was delivered."""
-    delivery = must_exist(s, Delivery, data.delivery_id, "delivery", lock=True)
-    authorize_write(s, scope, delivery)
+    delivery = _parent(s, Delivery, data.delivery_id, "delivery", scope)
     check_document(s, data.document_id, scope)
     _check_distributed(s, delivery, data.order_line_id, data.quantity, distribution_id=None)
     return create_record(s, Distribution(**data.model_dump()), actor=actor)
 
 
 def update_distribution(
-    s: Session,
-    *,
-    record_id: int,
-    changes: DistributionUpdate,
-    actor: str,
-    scope: KeyScope = EVERY_CAMPAIGN,
+    s: Session, *, record_id: int, changes: DistributionUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
 ) -> Distribution:
     distribution, before = start_edit(s, Distribution, record_id, changes.version, scope)
     values = edited_values(changes)

@@ -78,12 +78,7 @@ def create_reference_price(
 
 
 def update_reference_price(
-    s: Session,
-    *,
-    record_id: int,
-    changes: ReferencePriceUpdate,
-    actor: str,
-    scope: KeyScope = EVERY_CAMPAIGN,
+    s: Session, *, record_id: int, changes: ReferencePriceUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
 ) -> ReferencePrice:
     price, before = start_edit(s, ReferencePrice, record_id, changes.version, scope)
     return finish_edit(s, price, before, edited_values(changes), actor=actor)
