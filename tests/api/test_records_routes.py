@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.main import create_app
+from api.routes.records_history import RecordType
 from ledger.db.records import Document, OrderLine, PurchaseOrder, RecordVersion, Supplier, Token
 from ledger.keys import revoke_key
+from ledger.records.service import HISTORY_TYPES
 from ledger.settings import Settings
 from tests.records.support import ETH, USDT, WALLET, mirror_campaign
 from tests.support.records import (
@@ -224,3 +226,7 @@ def test_a_token_record_names_the_token_in_the_campaign(
 
     tokens = client.get(detail).json()["tokens"]
     assert [(t["token"], t["symbol"]) for t in tokens] == [(ETH, None), (USDT, "USDT0")]
+
+
+def test_the_history_route_accepts_every_record_type_with_a_history() -> None:
+    assert sorted(get_args(RecordType)) == sorted(HISTORY_TYPES)
