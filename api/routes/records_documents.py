@@ -10,13 +10,19 @@ from fastapi import APIRouter, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from api.deps import EngineDep, ManagerKey, SessionDep, SettingsDep
 from api.downloads import OPAQUE_TYPE, SERVED_TYPES, download_headers, served_type
 from api.errors import AUTH_RESPONSES, NOT_FOUND
-from api.pagination import PageDep, keyset_page, where_equal
-from api.routes.records_common import CONFLICT, FilterId, RecordId, get_record
+from api.routes.records_common import (
+    CONFLICT,
+    FilterId,
+    RecordFilters,
+    RecordId,
+    add_list_route,
+    add_read_route,
+    get_record,
+)
 from api.schemas.common import ErrorBody
 from api.schemas.records import DocumentPublic, DocumentsPublic
 from ledger.db.records import Document
@@ -30,23 +36,22 @@ router = APIRouter(prefix="/documents", tags=["records"])
 TOO_LARGE: dict[int | str, dict[str, object]] = {413: {"model": ErrorBody, "description": "File too large"}}
 
 
-@router.get("", response_model=DocumentsPublic, summary="List documents (metadata and hashes)")
-def list_documents(
-    session: SessionDep,
-    page: PageDep,
-    order_id: FilterId = None,
-    kind: DocumentKind | None = None,
-) -> DocumentsPublic:
-    statement = where_equal(select(Document), Document, order_id=order_id, kind=kind)
-    rows, next_cursor = keyset_page(session, statement, Document.id, limit=page.limit, cursor=page.cursor)
-    return DocumentsPublic(data=[DocumentPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+class DocumentFilters(RecordFilters):
+    order_id: FilterId = None
+    kind: DocumentKind | None = None
 
 
-@router.get(
-    "/{record_id}", response_model=DocumentPublic, responses=NOT_FOUND, summary="Read a document's metadata"
+add_list_route(
+    router,
+    name="documents",
+    summary="List documents (metadata and hashes)",
+    model=Document,
+    page=DocumentsPublic,
+    filters=DocumentFilters,
 )
-def read_document(record_id: RecordId, session: SessionDep) -> DocumentPublic:
-    return DocumentPublic.model_validate(get_record(session, Document, record_id, "document"))
+add_read_route(
+    router, name="document", model=Document, public=DocumentPublic, summary="Read a document's metadata"
+)
 
 
 @router.get(

@@ -4,39 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from pydantic import Field
 
-from api.deps import SessionDep
-from api.pagination import PageDep, keyset_page, where_equal
-from api.routes.records_common import add_record_routes
-from api.schemas.records import SupplierPublic, SuppliersPublic
-from ledger.db.records import Supplier
-from ledger.records import service
-from ledger.records.schemas import SupplierCreate, SupplierUpdate, VettingStatus
-
-router = APIRouter(prefix="/suppliers", tags=["records"])
+from api.routes.records_common import RecordFilters, record_router
+from api.schemas.records import SuppliersPublic
+from ledger.records.schemas import VettingStatus
 
 
-@router.get("", response_model=SuppliersPublic, summary="List suppliers")
-def list_suppliers(
-    session: SessionDep,
-    page: PageDep,
-    vetting_status: VettingStatus | None = None,
-    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
-) -> SuppliersPublic:
-    statement = where_equal(select(Supplier), Supplier, vetting_status=vetting_status, country=country)
-    rows, next_cursor = keyset_page(session, statement, Supplier.id, limit=page.limit, cursor=page.cursor)
-    return SuppliersPublic(data=[SupplierPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+class SupplierFilters(RecordFilters):
+    vetting_status: VettingStatus | None = None
+    country: Annotated[str | None, Field(pattern="^[A-Z]{2}$")] = None
 
 
-add_record_routes(
-    router,
-    label="supplier",
-    model=Supplier,
-    public=SupplierPublic,
-    create_schema=SupplierCreate,
-    update_schema=SupplierUpdate,
-    create=service.create_supplier,
-    update=service.update_supplier,
-)
+router = record_router("/suppliers", "supplier", SuppliersPublic, SupplierFilters)

@@ -14,75 +14,41 @@ from typing import Any
 import pytest
 from eth_utils.address import to_checksum_address
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, insert
 
 from ledger.db.models import Disbursed, IndexerCursor, SupplierApproved
-from ledger.db.records import (
-    Delivery,
-    DeliveryItem,
-    Distribution,
-    Document,
-    OrderLine,
-    PurchaseOrder,
-    RecordVersion,
-    ReferencePrice,
-    Shipment,
-    ShipmentItem,
-    Supplier,
-    Token,
-)
-from ledger.keys import create_key
 from tests.api.support import API, api_client
 from tests.records.support import USDT, mirror_campaign
+from tests.support.records import api_key as new_key
+from tests.support.records import (
+    created,
+    delivery_body,
+    distribution_body,
+    items,
+    line_body,
+    order_body,
+    shipment_body,
+    upload,
+)
+from tests.support.records import record_counts as counts
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"  # the ledger of tests.records.support
 
-RECORD_TABLES = (
-    Supplier,
-    PurchaseOrder,
-    OrderLine,
-    Document,
-    Shipment,
-    ShipmentItem,
-    Delivery,
-    DeliveryItem,
-    Distribution,
-    Token,
-    ReferencePrice,
-    RecordVersion,
-)
-MASKS = {"item": "surgical mask", "quantity": 1_000, "unit": "piece", "unit_price": "0.40", "currency": "USD"}
+MASKS = line_body(quantity=1_000)
 
 
 def wallet(n: int) -> str:
     return to_checksum_address(f"0x{n:040x}")
 
 
-def new_key(engine: Engine, role: str, name: str, campaigns: tuple[int, ...] = ()) -> dict[str, str]:
-    with Session(engine) as s, s.begin():
-        _, plaintext = create_key(s, name=name, role=role, campaigns=campaigns)
-    return {"X-API-Key": plaintext}
-
-
-def counts(engine: Engine) -> dict[str, int]:
-    with Session(engine) as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0 for m in RECORD_TABLES}
+def small_order(campaign: int, supplier_id: int, reference: str) -> dict[str, Any]:
+    return order_body(
+        supplier_id, campaign_id=campaign, reference=reference, payment_amount="1", lines=[MASKS]
+    )
 
 
 def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def upload(client: TestClient, headers: dict[str, str], content: bytes, **form: Any) -> Any:
-    return client.post(
-        f"{API}/documents",
-        headers=headers,
-        files={"file": ("doc.pdf", content, "application/pdf")},
-        data={k: str(v) for k, v in form.items()},
-    )
+    return created(response, status=(200, 201))
 
 
 def chain_event(model: type[Any], campaign_id: int, log_index: int, **values: Any) -> Any:
@@ -99,6 +65,13 @@ def chain_event(model: type[Any], campaign_id: int, log_index: int, **values: An
         campaign_id=campaign_id,
         **values,
     )
+
+
+def paid_by_campaign_2(log_index: int, supplier: str, ref: str) -> Any:
+    """A payment of campaign 2 to ``supplier`` (order reference and invoice hash: ``ref`` repeated)."""
+    hashed = "0x" + ref * 32
+    values = {"token": USDT, "amount": 1, "purchase_order_ref": hashed, "invoice_hash": hashed}
+    return chain_event(Disbursed, 2, log_index, supplier=supplier, **values)
 
 
 @dataclass
@@ -118,70 +91,27 @@ class Trail:
 
 
 def write_trail(client: TestClient, admin: dict[str, str], campaign: int) -> Trail:
-    supplier = ok(
-        client.post(
-            f"{API}/suppliers",
-            headers=admin,
-            json={"name": f"Supplier of {campaign}", "country": "CN", "wallet": wallet(campaign)},
-        )
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return ok(client.post(f"{API}/{path}", headers=admin, json=body))
+
+    supplier = post(
+        "suppliers", {"name": f"Supplier of {campaign}", "country": "CN", "wallet": wallet(campaign)}
     )
-    order = ok(
-        client.post(
-            f"{API}/orders",
-            headers=admin,
-            json={
-                "campaign_id": campaign,
-                "supplier_id": supplier["id"],
-                "reference": f"PO-{campaign}",
-                "payment_token": USDT,
-                "payment_amount": "400000000",
-                "issued_on": "2020-05-04",
-                "lines": [MASKS],
-            },
-        )
+    order = post(
+        "orders",
+        order_body(
+            supplier["id"],
+            campaign_id=campaign,
+            reference=f"PO-{campaign}",
+            payment_amount="400000000",
+            lines=[MASKS],
+        ),
     )
     line = order["lines"][0]["id"]
     invoice = ok(upload(client, admin, f"invoice {campaign}".encode(), kind="invoice", order_id=order["id"]))
-    items = [{"order_line_id": line, "quantity": 600}]
-    shipment = ok(
-        client.post(
-            f"{API}/shipments",
-            headers=admin,
-            json={
-                "order_id": order["id"],
-                "origin": "Beijing",
-                "destination": "Abuja",
-                "shipped_on": "2020-05-20",
-                "items": items,
-            },
-        )
-    )
-    delivery = ok(
-        client.post(
-            f"{API}/deliveries",
-            headers=admin,
-            json={
-                "shipment_id": shipment["id"],
-                "consignee": "WAHO",
-                "place": "Abuja",
-                "delivered_on": "2020-05-25",
-                "items": [{"order_line_id": line, "quantity": 300}],
-            },
-        )
-    )
-    distribution = ok(
-        client.post(
-            f"{API}/distributions",
-            headers=admin,
-            json={
-                "delivery_id": delivery["id"],
-                "order_line_id": line,
-                "recipient": "Benin",
-                "quantity": 100,
-                "distributed_on": "2020-06-01",
-            },
-        )
-    )
+    shipment = post("shipments", shipment_body(order["id"], items(line, 600)))
+    delivery = post("deliveries", delivery_body(shipment["id"], items(line, 300)))
+    distribution = post("distributions", distribution_body(delivery["id"], line, 100))
     return Trail(supplier, order, invoice, shipment, delivery, distribution)
 
 
@@ -226,15 +156,7 @@ CAMPAIGN_2_WRITES: dict[str, Write] = {
     "create an order": lambda sc, key: sc.client.post(
         f"{API}/orders",
         headers=key,
-        json={
-            "campaign_id": 2,
-            "supplier_id": sc.c1.supplier["id"],
-            "reference": "PO-2-B",
-            "payment_token": USDT,
-            "payment_amount": "1",
-            "issued_on": "2020-05-05",
-            "lines": [MASKS],
-        },
+        json=small_order(2, sc.c1.supplier["id"], "PO-2-B"),
     ),
     "edit an order": lambda sc, key: sc.client.patch(
         f"{API}/orders/{sc.c2.order['id']}", headers=key, json={"version": 1, "notes": "moved"}
@@ -248,43 +170,19 @@ CAMPAIGN_2_WRITES: dict[str, Write] = {
         sc.client, key, b"forged invoice", kind="invoice", order_id=sc.c2.order["id"]
     ),
     "create a shipment of an order": lambda sc, key: sc.client.post(
-        f"{API}/shipments",
-        headers=key,
-        json={
-            "order_id": sc.c2.order["id"],
-            "origin": "Beijing",
-            "destination": "Lagos",
-            "shipped_on": "2020-05-21",
-            "items": [{"order_line_id": sc.c2.line, "quantity": 100}],
-        },
+        f"{API}/shipments", headers=key, json=shipment_body(sc.c2.order["id"], items(sc.c2.line, 100))
     ),
     "edit a shipment": lambda sc, key: sc.client.patch(
         f"{API}/shipments/{sc.c2.shipment['id']}", headers=key, json={"version": 1, "carrier": "other"}
     ),
     "create a delivery of a shipment": lambda sc, key: sc.client.post(
-        f"{API}/deliveries",
-        headers=key,
-        json={
-            "shipment_id": sc.c2.shipment["id"],
-            "consignee": "WAHO",
-            "place": "Lagos",
-            "delivered_on": "2020-05-26",
-            "items": [{"order_line_id": sc.c2.line, "quantity": 100}],
-        },
+        f"{API}/deliveries", headers=key, json=delivery_body(sc.c2.shipment["id"], items(sc.c2.line, 100))
     ),
     "edit a delivery": lambda sc, key: sc.client.patch(
         f"{API}/deliveries/{sc.c2.delivery['id']}", headers=key, json={"version": 1, "place": "Accra"}
     ),
     "create a distribution of a delivery": lambda sc, key: sc.client.post(
-        f"{API}/distributions",
-        headers=key,
-        json={
-            "delivery_id": sc.c2.delivery["id"],
-            "order_line_id": sc.c2.line,
-            "recipient": "Togo",
-            "quantity": 50,
-            "distributed_on": "2020-06-02",
-        },
+        f"{API}/distributions", headers=key, json=distribution_body(sc.c2.delivery["id"], sc.c2.line, 50)
     ),
     "edit a distribution": lambda sc, key: sc.client.patch(
         f"{API}/distributions/{sc.c2.distribution['id']}", headers=key, json={"version": 1, "quantity": 200}
@@ -332,41 +230,21 @@ def test_a_campaign_1_key_writes_its_own_campaign_at_every_depth(scene: Scene) -
         client.post(
             f"{API}/shipments",
             headers=desk,
-            json={
-                "order_id": c1.order["id"],
-                "origin": "Beijing",
-                "destination": "Dakar",
-                "shipped_on": "2020-05-22",
-                "document_id": c1.invoice["id"],
-                "items": [{"order_line_id": c1.line, "quantity": 400}],
-            },
+            json=shipment_body(c1.order["id"], items(c1.line, 400), document_id=c1.invoice["id"]),
         )
     )
     delivery = ok(
         client.post(
             f"{API}/deliveries",
             headers=desk,
-            json={
-                "shipment_id": shipment["id"],
-                "consignee": "WAHO",
-                "place": "Dakar",
-                "delivered_on": "2020-05-27",
-                "document_id": certificate["id"],
-                "items": [{"order_line_id": c1.line, "quantity": 400}],
-            },
+            json=delivery_body(shipment["id"], items(c1.line, 400), document_id=certificate["id"]),
         )
     )
     ok(
         client.post(
             f"{API}/distributions",
             headers=desk,
-            json={
-                "delivery_id": delivery["id"],
-                "order_line_id": c1.line,
-                "recipient": "Senegal",
-                "quantity": 400,
-                "distributed_on": "2020-06-03",
-            },
+            json=distribution_body(delivery["id"], c1.line, 400),
         )
     )
     ok(
@@ -391,15 +269,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
         client.post(
             f"{API}/orders",
             headers=scene.admin,
-            json={
-                "campaign_id": 2,
-                "supplier_id": c1.supplier["id"],
-                "reference": "PO-2-SHARED",
-                "payment_token": USDT,
-                "payment_amount": "1",
-                "issued_on": "2020-05-06",
-                "lines": [MASKS],
-            },
+            json=small_order(2, c1.supplier["id"], "PO-2-SHARED"),
         )
     )
     path = f"{API}/suppliers/{c1.supplier['id']}"
@@ -439,18 +309,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
                 effective_at=1_600_000_100,
             )
         )
-        conn.execute(
-            chain_event(
-                Disbursed,
-                2,
-                11,
-                supplier=wallet(0x444),
-                purchase_order_ref="0x" + "55" * 32,
-                token=USDT,
-                amount=1,
-                invoice_hash="0x" + "66" * 32,
-            )
-        )
+        conn.execute(paid_by_campaign_2(11, wallet(0x444), "55"))
     before = counts(engine)
     approved = {"name": "Claims an approved wallet", "country": "CN", "wallet": wallet(0x333)}
     claimed = client.post(f"{API}/suppliers", headers=scene.desk, json=approved)
@@ -468,15 +327,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
         client.post(
             f"{API}/orders",
             headers=scene.desk,
-            json={
-                "campaign_id": 1,
-                "supplier_id": third["id"],
-                "reference": "PO-1-THIRD",
-                "payment_token": USDT,
-                "payment_amount": "1",
-                "issued_on": "2020-05-07",
-                "lines": [MASKS],
-            },
+            json=small_order(1, third["id"], "PO-1-THIRD"),
         )
     )
     before = counts(engine)
@@ -491,18 +342,7 @@ def test_a_supplier_is_changed_only_by_keys_for_every_campaign_that_uses_it(scen
     )
     # Once campaign 2 has paid the wallet on chain, it is campaign 2's concern too.
     with engine.begin() as conn:
-        conn.execute(
-            chain_event(
-                Disbursed,
-                2,
-                12,
-                supplier=wallet(0x666),
-                purchase_order_ref="0x" + "77" * 32,
-                token=USDT,
-                amount=1,
-                invoice_hash="0x" + "88" * 32,
-            )
-        )
+        conn.execute(paid_by_campaign_2(12, wallet(0x666), "77"))
     assert client.patch(path, headers=scene.desk, json={"version": 2, "notes": "x"}).status_code == 403
     ok(client.patch(path, headers=both, json={"version": 2, "notes": "x"}))
     ok(client.post(f"{API}/suppliers", headers=scene.admin, json=approved))

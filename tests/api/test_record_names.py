@@ -11,25 +11,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ledger.db.records import (
-    Delivery,
-    DeliveryItem,
-    Distribution,
-    OrderLine,
-    PurchaseOrder,
-    RecordVersion,
-    ReferencePrice,
-    Shipment,
-    ShipmentItem,
-    Supplier,
-    Token,
-)
+from ledger.db.records import Supplier
 from ledger.keys import create_key
 from tests.api.support import API, TestClient, api_client
 from tests.records.support import ETH, USDT, WALLET, mirror_campaign
+from tests.support.records import created, distribution_body, line_body, order_body
+from tests.support.records import delivery_body as delivery
+from tests.support.records import record_counts as stored
+from tests.support.records import shipment_body as shipment
 
 ZERO = "0x0000000000000000000000000000000000000000"
 OTHER_WALLET = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -61,19 +53,6 @@ FORBIDDEN = [
     "\u2060",
     "\ufeff",
 ]
-RECORD_TABLES = [
-    Supplier,
-    ReferencePrice,
-    PurchaseOrder,
-    OrderLine,
-    Shipment,
-    ShipmentItem,
-    Delivery,
-    DeliveryItem,
-    Distribution,
-    Token,
-    RecordVersion,
-]
 
 
 @pytest.fixture
@@ -87,20 +66,6 @@ def client(engine: Engine) -> Iterator[TestClient]:
         yield http
 
 
-def stored(engine: Engine) -> dict[str, int]:
-    """How many rows each record table and the history hold."""
-    with engine.connect() as conn:
-        return {
-            m.__tablename__: int(conn.scalar(select(func.count()).select_from(m)) or 0) for m in RECORD_TABLES
-        }
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def supplier(name: str = "Mask Maker Co.", wallet: str = WALLET) -> dict[str, Any]:
     return {"name": name, "country": "CN", "wallet": wallet}
 
@@ -108,20 +73,8 @@ def supplier(name: str = "Mask Maker Co.", wallet: str = WALLET) -> dict[str, An
 def trail(client: TestClient) -> dict[str, int]:
     """A supplier, an order of masks, its shipment and delivery: the records the others refer to."""
     supplier_id = created(client.post(f"{API}/suppliers", json=supplier()))["id"]
-    order = created(
-        client.post(
-            f"{API}/orders",
-            json={
-                "campaign_id": 1,
-                "supplier_id": supplier_id,
-                "reference": "WAHO-PO-0001",
-                "payment_token": USDT,
-                "payment_amount": "100000000",
-                "issued_on": "2020-05-04",
-                "lines": [line()],
-            },
-        )
-    )
+    order_json = order_body(supplier_id, payment_amount="100000000", lines=[line()])
+    order = created(client.post(f"{API}/orders", json=order_json))
     line_id = order["lines"][0]["id"]
     shipped = [{"order_line_id": line_id, "quantity": 500}]
     shipment_id = created(client.post(f"{API}/shipments", json=shipment(order["id"], shipped)))["id"]
@@ -131,38 +84,11 @@ def trail(client: TestClient) -> dict[str, int]:
 
 
 def line(**changes: Any) -> dict[str, Any]:
-    return {
-        "item": "surgical mask",
-        "quantity": 1000,
-        "unit": "piece",
-        "unit_price": "0.1",
-        "currency": "USD",
-        **changes,
-    }
+    return line_body(quantity=1000, unit_price="0.1", **changes)
 
 
-def shipment(order_id: int, items: list[dict[str, int]], **changes: Any) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "origin": "Beijing",
-        "destination": "Abuja",
-        "shipped_on": "2020-05-20",
-        "items": items,
-        **changes,
-    }
-
-
-def delivery(shipment_id: int, items: list[dict[str, int]], **changes: Any) -> dict[str, Any]:
-    return {
-        "shipment_id": shipment_id,
-        "consignee": "WAHO",
-        "place": "Abuja",
-        "delivered_on": "2020-05-25",
-        "items": items,
-        **changes,
-    }
-
-
+#: An order of the campaign beside the trail's, paid in ETH.
+SECOND_ORDER = {"reference": "WAHO-PO-0002", "payment_token": ETH, "payment_amount": "1"}
 #: (where to POST, the body with ``value`` in the field, the field's location in the 422) per name field.
 Write = Callable[[dict[str, int], str], dict[str, Any]]
 NAME_FIELDS: dict[str, tuple[str, Write, str]] = {
@@ -179,28 +105,12 @@ NAME_FIELDS: dict[str, tuple[str, Write, str]] = {
     ),
     "order line item": (
         "orders",
-        lambda ids, v: {
-            "campaign_id": 1,
-            "supplier_id": ids["supplier"],
-            "reference": "WAHO-PO-0002",
-            "payment_token": ETH,
-            "payment_amount": "1",
-            "issued_on": "2020-05-04",
-            "lines": [line(item=v)],
-        },
+        lambda ids, v: order_body(ids["supplier"], **SECOND_ORDER, lines=[line(item=v)]),
         "lines.0.item",
     ),
     "order line unit": (
         "orders",
-        lambda ids, v: {
-            "campaign_id": 1,
-            "supplier_id": ids["supplier"],
-            "reference": "WAHO-PO-0002",
-            "payment_token": ETH,
-            "payment_amount": "1",
-            "issued_on": "2020-05-04",
-            "lines": [line(unit=v)],
-        },
+        lambda ids, v: order_body(ids["supplier"], **SECOND_ORDER, lines=[line(unit=v)]),
         "lines.0.unit",
     ),
     **{
@@ -225,13 +135,7 @@ NAME_FIELDS: dict[str, tuple[str, Write, str]] = {
     },
     "distribution recipient": (
         "distributions",
-        lambda ids, v: {
-            "delivery_id": ids["delivery"],
-            "order_line_id": ids["line"],
-            "recipient": v,
-            "quantity": 10,
-            "distributed_on": "2020-06-01",
-        },
+        lambda ids, v: distribution_body(ids["delivery"], ids["line"], 10, recipient=v),
         "recipient",
     ),
     "token symbol": ("tokens", lambda ids, v: {"address": ETH, "symbol": v}, "symbol"),
@@ -291,18 +195,7 @@ def test_an_edit_with_an_invisible_character_is_refused_and_changes_nothing(
     client: TestClient, engine: Engine, path: str, field: str, value: str
 ) -> None:
     ids = trail(client)
-    created(
-        client.post(
-            f"{API}/distributions",
-            json={
-                "delivery_id": ids["delivery"],
-                "order_line_id": ids["line"],
-                "recipient": "Benin",
-                "quantity": 10,
-                "distributed_on": "2020-06-01",
-            },
-        )
-    )
+    created(client.post(f"{API}/distributions", json=distribution_body(ids["delivery"], ids["line"], 10)))
     created(client.post(f"{API}/tokens", json={"address": USDT, "symbol": "USDT", "name": "Tether USD"}))
     record = client.get(f"{API}/{path}/1").json()
     before = stored(engine)
@@ -347,15 +240,9 @@ def test_the_zero_address_still_stands_for_eth_as_a_token(client: TestClient) ->
     order = created(
         client.post(
             f"{API}/orders",
-            json={
-                "campaign_id": 1,
-                "supplier_id": supplier_id,
-                "reference": "WAHO-PO-ETH",
-                "payment_token": ZERO,
-                "payment_amount": "10",
-                "issued_on": "2020-05-04",
-                "lines": [line()],
-            },
+            json=order_body(
+                supplier_id, reference="WAHO-PO-ETH", payment_token=ZERO, payment_amount="10", lines=[line()]
+            ),
         )
     )
     assert order["payment_token"] == ZERO

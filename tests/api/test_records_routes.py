@@ -5,26 +5,33 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.main import create_app
+from api.routes.records_history import RecordType
 from ledger.db.records import Document, OrderLine, PurchaseOrder, RecordVersion, Supplier, Token
-from ledger.keys import create_key, revoke_key
+from ledger.keys import revoke_key
+from ledger.records.service import HISTORY_TYPES
 from ledger.settings import Settings
 from tests.records.support import ETH, USDT, WALLET, mirror_campaign
-
-MASKS = {
-    "item": "surgical mask",
-    "quantity": 250_000,
-    "unit": "piece",
-    "unit_price": "0.40",
-    "currency": "USD",
-}
+from tests.support.records import (
+    MASKS,
+    created,
+    delivery_body,
+    distribution_body,
+    order_body,
+    row_counts,
+    shipment_body,
+    supplier_body,
+    upload,
+)
+from tests.support.records import api_key as key
+from tests.support.records import items as shipped
 
 
 @pytest.fixture
@@ -35,58 +42,13 @@ def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
         yield http
 
 
-def key(engine: Engine, role: str, name: str | None = None) -> dict[str, str]:
-    with Session(engine) as s, s.begin():
-        _, plaintext = create_key(s, name=name or role, role=role)
-    return {"X-API-Key": plaintext}
-
-
 @pytest.fixture
 def manager(engine: Engine) -> dict[str, str]:
     return key(engine, "manager")
 
 
 def rows(engine: Engine, model: Any) -> int:
-    with engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def supplier_body(**changes: Any) -> dict[str, Any]:
-    return {
-        "name": "Mask Maker Co.",
-        "country": "CN",
-        "wallet": WALLET,
-        "vetting_status": "approved",
-        **changes,
-    }
-
-
-def order_body(supplier_id: int, **changes: Any) -> dict[str, Any]:
-    return {
-        "campaign_id": 1,
-        "supplier_id": supplier_id,
-        "reference": "WAHO-PO-0001",
-        "payment_token": USDT,
-        "payment_amount": "100000000000",
-        "issued_on": "2020-05-04",
-        "lines": [MASKS],
-        **changes,
-    }
-
-
-def upload(client: TestClient, headers: dict[str, str], content: bytes, **form: Any) -> Any:
-    return client.post(
-        "/api/v1/documents",
-        headers=headers,
-        files={"file": ("invoice.pdf", content, "application/pdf")},
-        data={k: str(v) for k, v in form.items()},
-    )
+    return row_counts(engine, [model])[model.__tablename__]
 
 
 def test_a_manager_records_the_whole_procurement_trail(client: TestClient, manager: dict[str, str]) -> None:
@@ -114,50 +76,17 @@ def test_a_manager_records_the_whole_procurement_trail(client: TestClient, manag
     assert download.content == b"%PDF invoice"
     assert download.headers["x-content-sha256"] == invoice["sha256"]
 
-    items = [{"order_line_id": line_id, "quantity": 250_000}]
-    shipment = created(
-        client.post(
-            "/api/v1/shipments",
-            headers=manager,
-            json={
-                "order_id": order["id"],
-                "origin": "Beijing",
-                "destination": "Abuja",
-                "carrier": "freight aircraft",
-                "shipped_on": "2020-05-20",
-                "items": items,
-            },
-        )
-    )
+    items = shipped(line_id, 250_000)
+    shipment_json = shipment_body(order["id"], items, carrier="freight aircraft")
+    shipment = created(client.post("/api/v1/shipments", headers=manager, json=shipment_json))
     certificate = created(upload(client, manager, b"hand-over certificate", kind="handover_certificate"))
-    delivery = created(
-        client.post(
-            "/api/v1/deliveries",
-            headers=manager,
-            json={
-                "shipment_id": shipment["id"],
-                "consignee": "WAHO",
-                "place": "Abuja, Nigeria",
-                "delivered_on": "2020-05-25",
-                "document_id": certificate["id"],
-                "items": items,
-            },
-        )
+    delivery_json = delivery_body(
+        shipment["id"], items, place="Abuja, Nigeria", document_id=certificate["id"]
     )
+    delivery = created(client.post("/api/v1/deliveries", headers=manager, json=delivery_json))
     for state in ("Benin", "Burkina Faso", "Cabo Verde"):
-        created(
-            client.post(
-                "/api/v1/distributions",
-                headers=manager,
-                json={
-                    "delivery_id": delivery["id"],
-                    "order_line_id": line_id,
-                    "recipient": state,
-                    "quantity": 16_000,
-                    "distributed_on": "2020-06-01",
-                },
-            )
-        )
+        distribution_json = distribution_body(delivery["id"], line_id, 16_000, recipient=state)
+        created(client.post("/api/v1/distributions", headers=manager, json=distribution_json))
 
     listed = client.get("/api/v1/distributions", params={"delivery_id": delivery["id"], "limit": 2}).json()
     assert [d["recipient"] for d in listed["data"]] == ["Benin", "Burkina Faso"]
@@ -297,3 +226,7 @@ def test_a_token_record_names_the_token_in_the_campaign(
 
     tokens = client.get(detail).json()["tokens"]
     assert [(t["token"], t["symbol"]) for t in tokens] == [(ETH, None), (USDT, "USDT0")]
+
+
+def test_the_history_route_accepts_every_record_type_with_a_history() -> None:
+    assert sorted(get_args(RecordType)) == sorted(HISTORY_TYPES)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -11,11 +9,24 @@ from sqlalchemy import Engine, insert
 from ledger.db.models import CampaignCreated, TokenAccepted
 from ledger.db.session import write_session
 from ledger.records import service
-from ledger.records.schemas import OrderCreate, SupplierCreate
-
-USDT = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
-ETH = "0x0000000000000000000000000000000000000000"
-WALLET = "0x00000000219ab540356cBB839Cbe05303d7705Fa"
+from ledger.records.schemas import (
+    DeliveryCreate,
+    DistributionCreate,
+    OrderCreate,
+    ShipmentCreate,
+    SupplierCreate,
+)
+from tests.support.records import (
+    ETH,
+    USDT,
+    WALLET,
+    delivery_body,
+    distribution_body,
+    items,
+    order_body,
+    shipment_body,
+    supplier_body,
+)
 
 
 def mirror_campaign(
@@ -65,29 +76,23 @@ def mirror_campaign(
 
 
 def supplier_input(**changes: Any) -> SupplierCreate:
-    values = {"name": "Mask Maker Co.", "country": "CN", "wallet": WALLET, "vetting_status": "approved"}
-    return SupplierCreate.model_validate({**values, **changes})
+    return SupplierCreate.model_validate(supplier_body(**changes))
 
 
 def order_input(supplier_id: int, **changes: Any) -> OrderCreate:
-    values = {
-        "campaign_id": 1,
-        "supplier_id": supplier_id,
-        "reference": "WAHO-PO-0001",
-        "payment_token": USDT,
-        "payment_amount": "100000000000",
-        "issued_on": date(2020, 5, 4),
-        "lines": [
-            {
-                "item": "surgical mask",
-                "quantity": 250_000,
-                "unit": "piece",
-                "unit_price": Decimal("0.4"),
-                "currency": "USD",
-            }
-        ],
-    }
-    return OrderCreate.model_validate({**values, **changes})
+    return OrderCreate.model_validate(order_body(supplier_id, **changes))
+
+
+def shipment_input(order_id: int, line_id: int, quantity: int, **changes: Any) -> ShipmentCreate:
+    return ShipmentCreate.model_validate(shipment_body(order_id, items(line_id, quantity), **changes))
+
+
+def delivery_input(shipment_id: int, line_id: int, quantity: int, **changes: Any) -> DeliveryCreate:
+    return DeliveryCreate.model_validate(delivery_body(shipment_id, items(line_id, quantity), **changes))
+
+
+def distribution_input(delivery_id: int, line_id: int, quantity: int, **changes: Any) -> DistributionCreate:
+    return DistributionCreate.model_validate(distribution_body(delivery_id, line_id, quantity, **changes))
 
 
 def stored_order(engine: Engine) -> tuple[int, int]:

@@ -5,7 +5,6 @@ the record's campaign is in the scope, and a refused one writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
@@ -19,16 +18,20 @@ from ledger.db.records import Delivery, Distribution, PurchaseOrder, RecordVersi
 from ledger.db.session import write_session
 from ledger.records import service
 from ledger.records.schemas import (
-    DeliveryCreate,
     DeliveryUpdate,
-    DistributionCreate,
     DistributionUpdate,
     OrderUpdate,
-    ShipmentCreate,
     ShipmentUpdate,
 )
 from ledger.scope import KeyScope, ScopeError
-from tests.records.support import mirror_campaign, order_input, supplier_input
+from tests.records.support import (
+    delivery_input,
+    distribution_input,
+    mirror_campaign,
+    order_input,
+    shipment_input,
+    supplier_input,
+)
 
 CAMPAIGNS = (1, 2, 3)
 
@@ -44,41 +47,17 @@ def custody_chain(s: Session, campaign: int) -> Distribution:
     line = order.lines[0].id
     shipment = service.create_shipment(
         s,
-        data=ShipmentCreate.model_validate(
-            {
-                "order_id": order.id,
-                "origin": "Beijing",
-                "destination": "Abuja",
-                "shipped_on": date(2020, 5, 20),
-                "items": [{"order_line_id": line, "quantity": 1_000}],
-            }
-        ),
+        data=shipment_input(order.id, line, 1_000),
         actor="head",
     )
     delivery = service.create_delivery(
         s,
-        data=DeliveryCreate.model_validate(
-            {
-                "shipment_id": shipment.id,
-                "consignee": "WAHO",
-                "place": "Abuja",
-                "delivered_on": date(2020, 5, 25),
-                "items": [{"order_line_id": line, "quantity": 1_000}],
-            }
-        ),
+        data=delivery_input(shipment.id, line, 1_000),
         actor="head",
     )
     return service.create_distribution(
         s,
-        data=DistributionCreate.model_validate(
-            {
-                "delivery_id": delivery.id,
-                "order_line_id": line,
-                "recipient": "Benin",
-                "quantity": 1,
-                "distributed_on": date(2020, 6, 1),
-            }
-        ),
+        data=distribution_input(delivery.id, line, 1),
         actor="head",
     )
 
@@ -125,12 +104,8 @@ def edit_distribution(s: Session, d: Distribution, scope: KeyScope) -> object:
 
 
 def add_distribution(s: Session, d: Distribution, scope: KeyScope) -> object:
-    data = DistributionCreate(
-        delivery_id=d.delivery_id,
-        order_line_id=d.order_line_id,
-        recipient="Togo",
-        quantity=1,
-        distributed_on=date(2020, 6, 2),
+    data = distribution_input(
+        d.delivery_id, d.order_line_id, 1, recipient="Togo", distributed_on="2020-06-02"
     )
     return service.create_distribution(s, data=data, actor="k", scope=scope)
 

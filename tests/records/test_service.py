@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import date
 from typing import Any
 
 import pytest
@@ -24,14 +23,21 @@ from ledger.records.errors import (
     RecordNotFoundError,
 )
 from ledger.records.schemas import (
-    DeliveryCreate,
-    DistributionCreate,
     DocumentMeta,
     OrderUpdate,
-    ShipmentCreate,
     SupplierUpdate,
 )
-from tests.records.support import ETH, WALLET, mirror_campaign, order_input, stored_order, supplier_input
+from tests.records.support import (
+    ETH,
+    WALLET,
+    delivery_input,
+    distribution_input,
+    mirror_campaign,
+    order_input,
+    shipment_input,
+    stored_order,
+    supplier_input,
+)
 
 
 def count(engine: Engine, model: Any) -> int:
@@ -178,13 +184,7 @@ def test_quantities_add_up_along_the_chain_of_custody(engine: Engine) -> None:
         with write_session(engine) as s:
             return service.create_shipment(
                 s,
-                data=ShipmentCreate(
-                    order_id=order_id,
-                    origin="Beijing",
-                    destination="Abuja",
-                    shipped_on=date(2020, 5, 20),
-                    items=[{"order_line_id": line_id, "quantity": quantity}],
-                ),
+                data=shipment_input(order_id, line_id, quantity),
                 actor="test",
             )
 
@@ -196,37 +196,19 @@ def test_quantities_add_up_along_the_chain_of_custody(engine: Engine) -> None:
     with write_session(engine) as s:
         delivery = service.create_delivery(
             s,
-            data=DeliveryCreate(
-                shipment_id=shipment.id,
-                consignee="WAHO",
-                place="Abuja",
-                delivered_on=date(2020, 5, 25),
-                items=[{"order_line_id": line_id, "quantity": 150_000}],
-            ),
+            data=delivery_input(shipment.id, line_id, 150_000),
             actor="test",
         )
     with pytest.raises(InvalidRecordError, match="carried 200,000"), write_session(engine) as s:
         service.create_delivery(
             s,
-            data=DeliveryCreate(
-                shipment_id=shipment.id,
-                consignee="WAHO",
-                place="Abuja",
-                delivered_on=date(2020, 5, 26),
-                items=[{"order_line_id": line_id, "quantity": 50_001}],
-            ),
+            data=delivery_input(shipment.id, line_id, 50_001, delivered_on="2020-05-26"),
             actor="test",
         )
     with pytest.raises(InvalidRecordError, match="brought 150,000"), write_session(engine) as s:
         service.create_distribution(
             s,
-            data=DistributionCreate(
-                delivery_id=delivery.id,
-                order_line_id=line_id,
-                recipient="Ghana",
-                quantity=150_001,
-                distributed_on=date(2020, 6, 1),
-            ),
+            data=distribution_input(delivery.id, line_id, 150_001, recipient="Ghana"),
             actor="test",
         )
     # An order line cannot shrink below what was shipped.
@@ -250,13 +232,7 @@ def test_concurrent_shipments_cannot_together_exceed_the_order(engine: Engine) -
     outcomes: list[str] = []
 
     def ship() -> None:
-        data = ShipmentCreate(
-            order_id=order_id,
-            origin="Beijing",
-            destination="Abuja",
-            shipped_on=date(2020, 5, 20),
-            items=[{"order_line_id": line_id, "quantity": 150_000}],
-        )
+        data = shipment_input(order_id, line_id, 150_000)
         barrier.wait()
         try:
             with write_session(engine) as s:
