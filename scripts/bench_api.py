@@ -72,7 +72,7 @@ from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.client import LedgerClient
 from ledger.compiler import Build, compile_contracts

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.models import CampaignCreated
 from ledger.db.session import write_session
 from ledger.keys import create_key, revoke_key

@@ -35,7 +35,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.models import IndexerCursor, Pledged
 from ledger.db.records import Document, PurchaseOrder, RecordVersion, Shipment, ShipmentItem, Supplier
 from ledger.db.session import write_session

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
