@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 import ledger
 from ledger import rounds as rounds_rule
 from ledger.db.records import PurchaseOrder
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
+from ledger.orderref import reference_of
 from ledger.reconcile import findings as rules
 from ledger.reconcile import queries as q
 from ledger.reconcile.cache import ReconcileCache, campaign_aggregates, campaign_pending_changes, ledger_held
@@ -45,7 +46,6 @@ from ledger.reconcile.report import (
 )
 from ledger.reconcile.units import EXACT, TokenUnits, money, usd
 from ledger.records.errors import RecordNotFoundError
-from ledger.records.service import reference_of
 
 K = TypeVar("K")
 V = TypeVar("V")

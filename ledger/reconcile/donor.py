@@ -15,7 +15,7 @@ from fractions import Fraction
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 from ledger.reconcile import queries as q
 from ledger.reconcile.cache import ReconcileCache, round_usd
 from ledger.reconcile.campaign import OUTCOMES, find_campaign, payment_model, spendable

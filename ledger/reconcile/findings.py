@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from ledger.orderref import reference_of
 from ledger.reconcile.pending import PendingChange
 from ledger.reconcile.queries import (
     Custody,
@@ -38,7 +39,6 @@ from ledger.reconcile.queries import (
 )
 from ledger.reconcile.report import SEVERITY, Finding, FindingKind, RecordRef, TokenTotals
 from ledger.reconcile.units import EXACT, TokenUnits
-from ledger.records.service import reference_of
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

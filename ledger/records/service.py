@@ -51,6 +51,7 @@ from ledger.db.records import (
     Token,
 )
 from ledger.db.types import Uint256
+from ledger.orderref import order_ref
 from ledger.records.errors import (
     DocumentTooLargeError,
     InvalidRecordError,
@@ -96,28 +97,6 @@ HISTORY_TYPES = (*VERSIONED_RECORDS, "document")
 _CLEARABLE = frozenset({"document_id", "as_of"})
 
 R = TypeVar("R", bound=Base)
-
-
-# ─── order references on chain ─────────────────────────────────────────────────────────────────────────
-
-
-def order_ref(reference: str) -> str:
-    """The bytes32 a payment carries for ``reference``: its ASCII bytes right-padded with zeros."""
-    raw = reference.encode("ascii")
-    if not 0 < len(raw) <= 32:
-        raise InvalidRecordError(f"an order reference is 1 to 32 ASCII characters, got {len(raw)}")
-    return "0x" + raw.ljust(32, b"\0").hex()
-
-
-def reference_of(ref: str) -> str | None:
-    """The readable reference inside an on-chain ``purchaseOrderRef``, or ``None`` if it is not one."""
-    try:
-        raw = bytes.fromhex(ref.removeprefix("0x")).rstrip(b"\0")
-    except ValueError:
-        return None
-    if not raw or any(b < 0x20 or b > 0x7E for b in raw):
-        return None
-    return raw.decode("ascii")
 
 
 # ─── history ────────────────────────────────────────────────────────────────────────────────────────────
