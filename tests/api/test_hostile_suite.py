@@ -36,8 +36,8 @@ from ledger.settings import Settings
 from tests.api.hostile import VALID_CREATES, stored
 from tests.api.hostile_requests import CLASSES, Hostile, hostile_requests
 from tests.api.support import chain_life
-from tests.conftest import LedgerEnv
 from tests.indexer.support import assert_mirror_matches_chain, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
 
 pytestmark = pytest.mark.timeout(900)
 

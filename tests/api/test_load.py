@@ -44,8 +44,9 @@ from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.keys import create_key
 from ledger.records import service
 from ledger.records.schemas import ItemQuantity, OrderCreate, OrderLineIn, ShipmentCreate, SupplierCreate
-from tests.conftest import ETH, USD, LedgerEnv
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import ETH, USD
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -16,8 +16,7 @@ from api.main import create_app
 from ledger.db.engine import make_engine
 from ledger.keys import create_key
 from ledger.settings import Settings
-from tests.api.conftest import Indexed
-from tests.api.support import settings_for
+from tests.api.support import Indexed, settings_for
 
 
 class CurrentApp:

@@ -28,9 +28,10 @@ from ledger.records.schemas import (
     SupplierCreate,
     TokenCreate,
 )
-from tests.conftest import DAY, USD, LedgerEnv
 from tests.contracts.support import RECORD, close, unit
 from tests.indexer.support import run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 ACTOR = "test-manager"
 MASK_PRICE = Decimal("0.28")  # USD per piece

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from ledger.db.models import Block, CampaignCreated, IndexerCursor, Pledged, Refunded, RoundOpened
 from ledger.reconcile import MirrorVerifier, ReconcileCache, aggregates, donor_view, reconcile_campaign
 from ledger.reconcile import queries as q
-from tests.conftest import DAY, ETH, USD, LedgerEnv
 from tests.contracts.support import RECORD, unit
 from tests.reconcile.support import add_order, index, reference_campaign
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, ETH, USD
 
 
 def cached(engine: Engine, cache: ReconcileCache, campaign_id: int, **kwargs: Any) -> Any:
