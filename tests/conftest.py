@@ -38,6 +38,7 @@ SLOW_MODULES = frozenset(
         "cli/test_dry_run.py",
         "cli/test_reference_campaign.py",
         "cli/test_refusals.py",
+        "contracts/test_gas_snapshot.py",
         "contracts/test_invariants.py",
         "contracts/test_static_analysis.py",
         "e2e/test_up_demo.py",
