@@ -23,9 +23,12 @@ from tests.support.chain import LedgerEnv, make_env, reverted
 from tests.support.db import POSTGRES_ADMIN_URL, empty_postgres
 
 # Property-based tests are reproducible in CI: a fixed seed (derandomize) and no deadline (the chain is I/O).
+# ``scripts/test --fast`` picks the "fast" profile (HYPOTHESIS_PROFILE): the same fixed seed, fewer examples
+# where a test does not set its own number.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("fast", derandomize=True, deadline=None, max_examples=20)
 hypothesis_settings.register_profile("dev", deadline=None)
-hypothesis_settings.load_profile("ci")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 #: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e, the
