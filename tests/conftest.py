@@ -5,6 +5,7 @@ Fixtures and hooks only: what tests import lives in :mod:`tests.support`."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,17 +119,27 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, copied for each test: migrating costs a third of a second, a copy
+    nothing. Every connection is closed (the WAL checkpointed) before it is copied."""
+    path = tmp_path_factory.mktemp("template") / "pledgeledger.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: a SQLite file, or the session's PostgreSQL database emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'pledgeledger.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        engine = make_engine(url)
-        empty_postgres(engine)
+        path = tmp_path / "pledgeledger.db"
+        shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    empty_postgres(engine)
     engine.dispose()
     return url
 
