@@ -32,22 +32,29 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-#: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e, the
-#: benchmarks, the static analysis — marked ``slow``: ``scripts/test --fast`` leaves them out, CI runs all.
-SLOW_MODULES = frozenset(
+#: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e (the
+#: browser's too), the benchmarks, the static analysis, the gas measurement, the exhaustive matrices of roles
+#: and attacks, the reorganisation scenarios — marked ``slow``: ``scripts/test --fast`` leaves them out, CI
+#: runs all. A module's path, or ``path::test`` for one test (all its parameters).
+SLOW_TESTS = frozenset(
     {
+        "api/test_auth.py::test_a_key_created_with_the_cli_works_until_revoked",
         "api/test_hostile_suite.py",
         "api/test_load.py",
         "api/test_served_bodies.py",
         "cli/test_dry_run.py",
         "cli/test_reference_campaign.py",
         "cli/test_refusals.py",
+        "contracts/test_attacks.py",
         "contracts/test_gas_snapshot.py",
         "contracts/test_invariants.py",
+        "contracts/test_roles.py",
         "contracts/test_static_analysis.py",
+        "dashboard/test_dashboard.py",
         "e2e/test_up_demo.py",
         "indexer/test_faults.py",
         "indexer/test_random_activity.py",
+        "indexer/test_reorgs.py",
         "scripts/test_bench_api.py",
         "scripts/test_bench_indexer.py",
     }
@@ -56,8 +63,13 @@ SLOW_MODULES = frozenset(
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests = Path(__file__).parent
+    missing = sorted(e for e in SLOW_TESTS if not (tests / e.partition("::")[0]).is_file())
+    if missing:
+        raise pytest.UsageError(f"SLOW_TESTS names modules that do not exist: {missing}")
     for item in items:
-        if item.path.relative_to(tests).as_posix() in SLOW_MODULES:
+        module = item.path.relative_to(tests).as_posix()
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_TESTS or f"{module}::{name}" in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
 
 
