@@ -34,8 +34,9 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e (the
 #: browser's too), the benchmarks, the static analysis, the gas measurement, the exhaustive matrices of roles
-#: and attacks, the reorganisation scenarios — marked ``slow``: ``scripts/test --fast`` leaves them out, CI
-#: runs all. A module's path, or ``path::test`` for one test (all its parameters).
+#: and attacks, the reorganisation, restart and node-fault scenarios, property tests over chain activity —
+#: marked ``slow``: ``scripts/test --fast`` leaves them out, CI runs all. An entry is a module's path, or
+#: ``path::test`` for one test (all its parameters).
 SLOW_TESTS = frozenset(
     {
         "api/test_auth.py::test_a_key_created_with_the_cli_works_until_revoked",
@@ -52,9 +53,13 @@ SLOW_TESTS = frozenset(
         "contracts/test_static_analysis.py",
         "dashboard/test_dashboard.py",
         "e2e/test_up_demo.py",
+        "ledger/test_cli.py::test_up_exit_deploys_and_returns",
+        "indexer/test_chain_reset.py",
         "indexer/test_faults.py",
+        "indexer/test_node_answers.py",
         "indexer/test_random_activity.py",
         "indexer/test_reorgs.py",
+        "reconcile/test_donor_view.py::test_shares_are_exact_for_any_pledges",
         "scripts/test_bench_api.py",
         "scripts/test_bench_indexer.py",
     }
