@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger.abidoc import render
+from devtools.abidoc import render
 from ledger.compiler import compile_contracts
 from ledger.paths import CONTRACTS_DIR
 

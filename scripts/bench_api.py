@@ -72,7 +72,7 @@ from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.client import LedgerClient
 from ledger.compiler import Build, compile_contracts
@@ -85,6 +85,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
 from ledger.keys import create_key
 from ledger.node import start_node
+from ledger.orderref import order_ref
 from ledger.records import service
 from ledger.records.schemas import (
     DeliveryCreate,
@@ -254,7 +255,7 @@ def chain_activity(chain: BenchChain, build: Build, plan: Plan) -> int:
             order.token,
             plan.wallets[order.supplier],
             order.amount,
-            bytes.fromhex(service.order_ref(order.reference)[2:]),
+            bytes.fromhex(order_ref(order.reference)[2:]),
             hashlib.sha256(order.invoice).digest(),
         )
         if n % 100 == 0:

@@ -74,7 +74,7 @@ from ledger.db.migrate import upgrade
 from ledger.db.models import Pledged
 from ledger.db.types import uint_sum
 from ledger.deploy import deploy
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.node import start_node

@@ -2,7 +2,7 @@
 """Run Slither on the production contracts (contracts/, less the test doubles) and print its findings.
 
 Exits 1 if a High or Medium finding is not suppressed in the source (with --strict, also if a lower
-finding is not explained in ledger.analysis.ACCEPTED_FINDINGS), 2 if the analysis itself failed.
+finding is not explained in devtools.analysis.ACCEPTED_FINDINGS), 2 if the analysis itself failed.
 
     scripts/slither.py                    # the table
     scripts/slither.py --show-suppressed  # with the findings `slither-disable` comments silence
@@ -29,7 +29,7 @@ def _use_project_path() -> None:
 
 def main() -> int:
     _use_project_path()
-    from ledger.analysis import count_by_impact, format_table, run_slither
+    from devtools.analysis import count_by_impact, format_table, run_slither
     from ledger.errors import LedgerError
 
     parser = argparse.ArgumentParser(

@@ -1,58 +1,65 @@
-"""Shared fixtures: one Anvil and one deployment per session, rolled back to a snapshot after each test."""
+"""Shared fixtures: one Anvil and one deployment per session, rolled back to a snapshot after each test.
+
+Fixtures and hooks only: what tests import lives in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
-from web3 import Web3
-from web3.contract import Contract
 
-from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
-from ledger.client import LedgerClient, TxResult
+from ledger.chain import connect
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
-from ledger.db.models import Base
-from ledger.db.records import Supplier  # noqa: F401 - the off-chain tables belong to Base.metadata too
-from ledger.deploy import LOCAL_ADMIN_TRANSFER_DELAY, LOCAL_MIN_SUPPLIER_DELAY, Deployment, deploy
-from ledger.errors import TransactionFailedError
 from ledger.node import LocalNode, start_node
-
-ETH = "0x" + "00" * 20
-DAY = 86_400
-USD = 10**8  # the ledger's USD amounts carry 8 decimals
+from tests.support.chain import LedgerEnv, make_env, reverted
+from tests.support.db import POSTGRES_ADMIN_URL, empty_postgres
 
 # Property-based tests are reproducible in CI: a fixed seed (derandomize) and no deadline (the chain is I/O).
+# ``scripts/test --fast`` picks the "fast" profile (HYPOTHESIS_PROFILE): the same fixed seed, fewer examples
+# where a test does not set its own number.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("fast", derandomize=True, deadline=None, max_examples=20)
 hypothesis_settings.register_profile("dev", deadline=None)
-hypothesis_settings.load_profile("ci")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-#: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e, the
-#: benchmarks, the static analysis — marked ``slow``: ``scripts/test --fast`` leaves them out, CI runs all.
-SLOW_MODULES = frozenset(
+#: The long runs — chains driven for minutes, load and hostile traffic over HTTP, whole-system e2e (the
+#: browser's too), the benchmarks, the static analysis, the gas measurement, the exhaustive matrices of roles
+#: and attacks, the reorganisation, restart and node-fault scenarios, property tests over chain activity —
+#: marked ``slow``: ``scripts/test --fast`` leaves them out, CI runs all. An entry is a module's path, or
+#: ``path::test`` for one test (all its parameters).
+SLOW_TESTS = frozenset(
     {
+        "api/test_auth.py::test_a_key_created_with_the_cli_works_until_revoked",
         "api/test_hostile_suite.py",
         "api/test_load.py",
         "api/test_served_bodies.py",
         "cli/test_dry_run.py",
         "cli/test_reference_campaign.py",
         "cli/test_refusals.py",
+        "contracts/test_attacks.py",
+        "contracts/test_gas_snapshot.py",
         "contracts/test_invariants.py",
+        "contracts/test_roles.py",
         "contracts/test_static_analysis.py",
+        "dashboard/test_dashboard.py",
         "e2e/test_up_demo.py",
+        "ledger/test_cli.py::test_up_exit_deploys_and_returns",
+        "indexer/test_chain_reset.py",
         "indexer/test_faults.py",
+        "indexer/test_node_answers.py",
         "indexer/test_random_activity.py",
+        "indexer/test_reorgs.py",
+        "reconcile/test_donor_view.py::test_shares_are_exact_for_any_pledges",
         "scripts/test_bench_api.py",
         "scripts/test_bench_indexer.py",
     }
@@ -61,8 +68,13 @@ SLOW_MODULES = frozenset(
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests = Path(__file__).parent
+    missing = sorted(e for e in SLOW_TESTS if not (tests / e.partition("::")[0]).is_file())
+    if missing:
+        raise pytest.UsageError(f"SLOW_TESTS names modules that do not exist: {missing}")
     for item in items:
-        if item.path.relative_to(tests).as_posix() in SLOW_MODULES:
+        module = item.path.relative_to(tests).as_posix()
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_TESTS or f"{module}::{name}" in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
 
 
@@ -80,189 +92,9 @@ def anvil() -> Iterator[LocalNode]:
         node.stop()
 
 
-@dataclass
-class LedgerEnv:
-    """A deployed ledger with named actors and the local test tokens and feeds.
-
-    Actors: ``admin`` (account 0, deployer, the ledger's admin as a plain account), ``manager`` (1),
-    ``auditor`` (2, has AUDITOR_ROLE), ``donors`` (3-6), ``supplier`` (7), ``outsider`` (8, no role),
-    ``guardian`` (9, GUARDIAN_ROLE). The minimum supplier delay is 0, as on every local deployment. ERC-20
-    tokens by symbol: USDC (6 decimals), DAI (18), USDT (6, returns no bool), FEE (18, 1% fee on transfer);
-    every donor holds 1,000,000 of each and ETH.
-    """
-
-    w3: Web3
-    build: Build
-    deployment: Deployment
-    ledger: Contract
-    admin: Transactor
-    manager: Transactor
-    auditor: Transactor
-    donors: list[Transactor]
-    supplier: Transactor
-    outsider: Transactor
-    guardian: Transactor
-    tokens: dict[str, Contract]
-    feeds: dict[str, Contract]
-
-    @property
-    def f(self) -> Any:
-        """Shorthand for ``ledger.functions``."""
-        return self.ledger.functions
-
-    def forget_nonces(self) -> None:
-        """Read every actor's nonce from the node again, after the chain was rewound under them."""
-        for actor in (
-            self.admin,
-            self.manager,
-            self.auditor,
-            self.supplier,
-            self.outsider,
-            self.guardian,
-            *self.donors,
-        ):
-            actor.reset_nonce()
-
-    def token_address(self, symbol: str) -> str:
-        return ETH if symbol == "ETH" else self.tokens[symbol].address
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        """Move the chain's clock forward and mine a block. Feeds age too: see :meth:`refresh_feeds`."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
-    def refresh_feeds(self) -> None:
-        for feed in self.feeds.values():
-            price = feed.functions.latestRoundData().call()[1]
-            self.admin.send(feed.functions.setAnswer(price))
-
-    def client(self, actor: Transactor | None = None) -> LedgerClient:
-        """The typed client of the ledger, signing as ``actor`` (read-only without one)."""
-        return LedgerClient(self.w3, self.ledger.address, self.build["PledgeLedger"].abi, actor)
-
-    def create_campaign(
-        self, symbols: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE"), *, supplier_delay: int = 0
-    ) -> int:
-        """A campaign managed by ``manager`` that accepts ``symbols``; returns its id."""
-        admin = self.client(self.admin)
-        created = admin.create_campaign(self.manager.address, "WAHO", b"\x11" * 32, supplier_delay)
-        campaign_id = int(created.event("CampaignCreated")["campaignId"])
-        for symbol in symbols:
-            admin.accept_token(campaign_id, self.token_address(symbol), self.feeds[symbol].address, DAY)
-        return campaign_id
-
-    def open_round(
-        self, campaign_id: int, *, goal_usd: int = 1_000 * USD, days: int = 14, aon: bool = True
-    ) -> int:
-        now = self.now()
-        opened = self.client(self.manager).open_round(campaign_id, now, now + days * DAY, goal_usd, aon)
-        return int(opened.event("RoundOpened")["roundId"])
-
-    def pledge(
-        self, donor: Transactor, campaign_id: int, round_id: int, symbol: str, amount: int
-    ) -> TxResult:
-        """Pledge ``amount`` base units of ``symbol`` (approving ERC-20s first, as a wallet does: the exact
-        amount); returns the pledge's transaction."""
-        client = self.client(donor)
-        if symbol != "ETH":
-            client.approve_token(self.tokens[symbol].address, amount)
-        return client.pledge_amount(campaign_id, round_id, self.token_address(symbol), amount)
-
-    def balance_of_ledger(self, symbol: str) -> int:
-        if symbol == "ETH":
-            return int(self.w3.eth.get_balance(self.ledger.address))
-        return int(self.tokens[symbol].functions.balanceOf(self.ledger.address).call())
-
-    def balance(self, symbol: str, account: str) -> int:
-        if symbol == "ETH":
-            return int(self.w3.eth.get_balance(account))  # type: ignore[arg-type]
-        return int(self.tokens[symbol].functions.balanceOf(account).call())
-
-
-@contextlib.contextmanager
-def reverts(error: str, *args: Any) -> Iterator[None]:
-    """Assert that the block reverts with custom error ``error`` (and, if given, exactly these arguments)."""
-    with pytest.raises(TransactionFailedError) as caught:
-        yield
-    assert caught.value.error == error, f"expected {error}, got {caught.value}"
-    if args:
-        assert tuple(caught.value.error_args) == args, f"expected {error}{args}, got {caught.value}"
-
-
-def make_env(w3: Web3, build: Build) -> LedgerEnv:
-    """Deploy the ledger and test assets, grant roles and fund donors."""
-    decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
-    accounts = [Transactor(w3, acc, decoder) for acc in dev_accounts(10)]
-    admin, manager, auditor = accounts[0], accounts[1], accounts[2]
-    donors, supplier, outsider, guardian = accounts[3:7], accounts[7], accounts[8], accounts[9]
-    deployment = deploy(
-        w3,
-        admin,
-        build,
-        admin=admin.address,
-        guardian=guardian.address,
-        admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
-        min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
-    )
-    ledger = w3.eth.contract(
-        address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
-    )
-    admin.send(ledger.functions.grantRole(ledger.functions.AUDITOR_ROLE().call(), auditor.address))
-    tokens: dict[str, Contract] = {}
-    feeds: dict[str, Contract] = {}
-    contract_of = {
-        "USDC": "MockERC20",
-        "DAI": "MockERC20",
-        "USDT": "MockNoReturnToken",
-        "FEE": "MockFeeToken",
-    }
-    for symbol, info in deployment.tokens.items():
-        feeds[symbol] = w3.eth.contract(
-            address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi
-        )
-        if symbol == "ETH":
-            continue
-        token = w3.eth.contract(
-            address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi
-        )
-        tokens[symbol] = token
-        for donor in donors:
-            admin.send(token.functions.mint(donor.address, 1_000_000 * 10**info.decimals))
-    return LedgerEnv(
-        w3,
-        build,
-        deployment,
-        ledger,
-        admin,
-        manager,
-        auditor,
-        donors,
-        supplier,
-        outsider,
-        guardian,
-        tokens,
-        feeds,
-    )
-
-
 @pytest.fixture(scope="session")
 def _session_env(anvil: LocalNode, build: Build) -> LedgerEnv:
     return make_env(connect(anvil.rpc_url), build)
-
-
-@contextlib.contextmanager
-def reverted(ledger_env: LedgerEnv) -> Iterator[LedgerEnv]:
-    """The deployment as it is now, and as it was again after the block (``evm_snapshot``/``evm_revert``)."""
-    w3 = ledger_env.w3
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
-        yield ledger_env
-    finally:
-        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        ledger_env.forget_nonces()
 
 
 @pytest.fixture
@@ -273,11 +105,6 @@ def env(_session_env: LedgerEnv) -> Iterator[LedgerEnv]:
 
 
 # ─── databases ──────────────────────────────────────────────────────────────────────────────────────
-
-#: The PostgreSQL server the suite may create its own database on (trust auth on this machine).
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PLEDGELEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(scope="session")
@@ -309,23 +136,27 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _empty_postgres(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, copied for each test: migrating costs a third of a second, a copy
+    nothing. Every connection is closed (the WAL checkpointed) before it is copied."""
+    path = tmp_path_factory.mktemp("template") / "pledgeledger.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: a SQLite file, or the session's PostgreSQL database emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'pledgeledger.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        engine = make_engine(url)
-        _empty_postgres(engine)
+        path = tmp_path / "pledgeledger.db"
+        shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    empty_postgres(engine)
     engine.dispose()
     return url
 

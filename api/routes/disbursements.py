@@ -10,7 +10,7 @@ from api.pagination import PageDep
 from api.params import CampaignFilter, OrderRefFilter, SupplierFilter, TokenFilter
 from api.schemas.disbursements import DisbursementPublic, DisbursementsPublic
 from ledger.db.models import Disbursed
-from ledger.records.service import reference_of
+from ledger.orderref import reference_of
 
 router = APIRouter(prefix="/disbursements", tags=["disbursements"])
 

@@ -16,8 +16,8 @@ from ledger.demo import data
 from ledger.demo.api_client import ApiClient, DemoApiError
 from ledger.demo.chain import DemoChain
 from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
+from ledger.orderref import order_ref
 from ledger.records.anchors import supplier_record_hash
-from ledger.records.service import order_ref
 
 SUCCEEDED, FAILED = 2, 3
 

@@ -26,8 +26,8 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.grammar import parse as parse_abi_type
 from eth_utils.abi import event_abi_to_log_topic
 
+from ledger.gcpause import gc_paused
 from ledger.indexer.fetch import RawLog
-from ledger.indexer.gcpause import gc_paused
 from ledger.indexer.words import checksum, word_decoder
 
 

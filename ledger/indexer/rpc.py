@@ -20,7 +20,7 @@ import requests
 from requests.exceptions import ChunkedEncodingError
 
 from ledger.errors import ChainConnectionError, RpcError
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from sqlalchemy import Engine
 
 from ledger.db.models import EVENT_TABLES, TIMELOCK_EVENT_TABLES, ChainEvent
 from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
+from ledger.gcpause import gc_paused
 from ledger.indexer.decode import ContractEvents, ContractsDecoder
 from ledger.indexer.fetch import ChainReader, Header, RangeTooLargeError, RawLog
-from ledger.indexer.gcpause import gc_paused
 from ledger.indexer.lock import indexer_lock
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.store import CursorState, MirrorStore

@@ -42,9 +42,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.db.models import MIRROR_TABLES, Block, ChainEvent, IndexerCursor
 from ledger.db.types import Uint256
+from ledger.gcpause import gc_paused
 from ledger.indexer.decode import EventRows
 from ledger.indexer.fetch import Header
-from ledger.indexer.gcpause import gc_paused
 
 
 @dataclass(frozen=True)

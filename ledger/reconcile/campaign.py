@@ -11,7 +11,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 import ledger
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 from ledger.reads import procurement
 from ledger.reads.aggregates import CampaignAggregates, Sums
 from ledger.reads.campaigns import Campaign, campaign

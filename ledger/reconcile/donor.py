@@ -14,7 +14,7 @@ from fractions import Fraction
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 from ledger.reads import procurement
 from ledger.reads.donors import donor_pledges, donor_refunds
 from ledger.reads.mirror import MirrorPosition, mirror_position

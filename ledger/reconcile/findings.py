@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from ledger.orderref import reference_of
 from ledger.reads.aggregates import Sums
 from ledger.reads.payments import DisbursedRow
 from ledger.reads.procurement import Custody, DocumentRow, LineRow, OrderRow, ReferenceRow
@@ -32,7 +33,6 @@ from ledger.reads.rounds import Round
 from ledger.reads.units import EXACT, TokenUnits
 from ledger.reconcile.changes import PendingChange
 from ledger.reconcile.report import SEVERITY, Finding, FindingKind, RecordRef, TokenTotals
-from ledger.records.service import reference_of
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

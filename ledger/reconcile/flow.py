@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.db.models import Pledged
 from ledger.db.records import Delivery, Distribution, Shipment
-from ledger.indexer.gcpause import gc_paused
+from ledger.gcpause import gc_paused
 from ledger.reads.mirror import mirror_position
 from ledger.reads.sums import grouped_sums
 from ledger.reads.units import USD_DECIMALS, usd

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.db.records import PurchaseOrder
+from ledger.orderref import reference_of
 from ledger.reads.payments import DisbursedRow
 from ledger.reads.procurement import (
     Custody,
@@ -35,7 +36,6 @@ from ledger.reconcile.report import (
     SupplierTotals,
     TokenAmount,
 )
-from ledger.records.service import reference_of
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -17,9 +17,6 @@ Each rule lives in one module, gathered here:
 - :mod:`ledger.records.custody`: shipments, deliveries, distributions and the quantity limits along
   the chain of custody, under locks;
 - :mod:`ledger.records.documents`: stored files and their SHA-256.
-
-``order_ref`` and ``reference_of`` are re-exported from their home, :mod:`ledger.orderref`, for the
-callers that still import them from here.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledger.orderref import order_ref, reference_of
 from ledger.records.custody import (
     create_delivery,
     create_distribution,
@@ -73,8 +69,6 @@ __all__ = [
     "create_supplier",
     "create_token",
     "history",
-    "order_ref",
-    "reference_of",
     "snapshot",
     "update_delivery",
     "update_distribution",

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine
 
 from ledger.db.engine import make_engine
-from tests.api.support import chain_life, scratch_database
-from tests.conftest import LedgerEnv, reverted
+from tests.api.support import Indexed, chain_life, scratch_database
 from tests.indexer.support import run_indexer
-
-
-@dataclass
-class Indexed:
-    """A chain with :func:`chain_life` on it, indexed into ``engine``; ``ids`` names its campaigns/rounds."""
-
-    env: LedgerEnv
-    engine: Engine
-    ids: dict[str, int]
+from tests.support.chain import LedgerEnv, reverted
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,6 +7,7 @@ import contextlib
 import uuid
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from api.main import create_app
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.settings import Settings
-from tests.conftest import DAY, POSTGRES_ADMIN_URL, LedgerEnv
 from tests.indexer.support import busy_life, some_pledges
+from tests.support.chain import LedgerEnv
+from tests.support.db import POSTGRES_ADMIN_URL
+from tests.support.units import DAY
 
 with warnings.catch_warnings():
     # Starlette suggests httpx2 for its test client; httpx is what is installed and works.
@@ -101,3 +104,12 @@ def walk(client: TestClient, path: str, **params: Any) -> tuple[list[dict[str, A
         if cursor is None:
             return rows, pages
         assert pages < 10_000, "pagination does not end"
+
+
+@dataclass
+class Indexed:
+    """A chain with :func:`chain_life` on it, indexed into ``engine``; ``ids`` names its campaigns/rounds."""
+
+    env: LedgerEnv
+    engine: Engine
+    ids: dict[str, int]

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 
 from ledger.db.models import IndexerCursor
 from ledger.indexer.runner import IndexerConfig
-from tests.api.conftest import Indexed
-from tests.api.support import API, TestClient, api_client, walk
-from tests.conftest import ETH, LedgerEnv
+from tests.api.support import API, Indexed, TestClient, api_client, walk
 from tests.indexer.support import chain_events, run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import ETH
 
 OUTCOME = {2: "succeeded", 3: "failed", 4: "cancelled"}
 

@@ -17,8 +17,7 @@ from api import exports
 from api.exports import ExportTable
 from ledger.db.models import Base
 from ledger.keys import create_key
-from tests.api.conftest import Indexed
-from tests.api.support import API, TestClient, api_client
+from tests.api.support import API, Indexed, TestClient, api_client
 from tests.indexer.support import chain_events
 
 

@@ -16,10 +16,11 @@ from ledger.reconcile import ReconcileCache, reconcile_campaign
 from ledger.reconcile import campaign as reconcile_module
 from ledger.reconcile.flow import campaign_flow
 from tests.api.support import API, api_client
-from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import close, end_round, unit
 from tests.dashboard.support import campaign_with_refunds
 from tests.reconcile.support import MEMBER_STATES, index
+from tests.support.chain import LedgerEnv
+from tests.support.units import USD
 
 
 def sums(flow: dict[str, Any]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:

@@ -29,12 +29,13 @@ from api.freshness import (
     matches,
 )
 from api.main import create_app
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.models import IndexerCursor
 from ledger.keys import create_key
 from tests.api.support import API, TestClient, settings_for
-from tests.conftest import ETH, LedgerEnv
 from tests.indexer.support import rpc_url, run_indexer, some_pledges
+from tests.support.chain import LedgerEnv
+from tests.support.units import ETH
 
 WALLET = "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
 

@@ -29,6 +29,7 @@ from ledger.settings import Settings
 from tests.api.hostile import VALID_CREATES, Operation, nested, stored, valid_body, write_operations
 from tests.api.support import API, TestClient, api_client
 from tests.records.support import mirror_campaign
+from tests.support.examples import examples
 
 # The routes are the schema's (a new write route is fuzzed without editing this file).
 OPERATIONS = write_operations(create_app(Settings(database_url="sqlite://")))
@@ -155,7 +156,7 @@ def target(engine: Engine) -> Iterator[tuple[TestClient, Engine, dict[str, str]]
 
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.models import CampaignCreated
 from ledger.db.session import write_session
 from ledger.keys import create_key, revoke_key
@@ -36,8 +36,8 @@ from ledger.settings import Settings
 from tests.api.hostile import VALID_CREATES, stored
 from tests.api.hostile_requests import CLASSES, Hostile, hostile_requests
 from tests.api.support import chain_life
-from tests.conftest import LedgerEnv
 from tests.indexer.support import assert_mirror_matches_chain, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
 
 pytestmark = pytest.mark.timeout(900)
 

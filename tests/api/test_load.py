@@ -35,7 +35,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.models import IndexerCursor, Pledged
 from ledger.db.records import Document, PurchaseOrder, RecordVersion, Shipment, ShipmentItem, Supplier
 from ledger.db.session import write_session
@@ -44,8 +44,9 @@ from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.keys import create_key
 from ledger.records import service
 from ledger.records.schemas import ItemQuantity, OrderCreate, OrderLineIn, ShipmentCreate, SupplierCreate
-from tests.conftest import ETH, USD, LedgerEnv
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import ETH, USD
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from tests.api.support import TestClient, api_client

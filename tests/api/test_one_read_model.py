@@ -20,8 +20,9 @@ from ledger.indexer.store import MirrorStore
 from ledger.reads.units import usd
 from ledger.reconcile import CampaignReport, MirrorVerifier, reconcile_campaign
 from tests.api.support import API, api_client
-from tests.conftest import DAY, USD, LedgerEnv, reverted
 from tests.indexer.support import run_indexer
+from tests.support.chain import LedgerEnv, reverted
+from tests.support.units import DAY, USD
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,7 @@ from ledger.db.engine import make_engine
 from ledger.db.models import IndexerCursor
 from ledger.node import free_port
 from ledger.settings import Settings
-from tests.api.conftest import Indexed
-from tests.api.support import API, TestClient, api_client
+from tests.api.support import API, Indexed, TestClient, api_client
 
 
 def _cursor(indexed: Indexed) -> IndexerCursor:

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from ledger.compiler import Build
-from tests.api.conftest import Indexed
-from tests.api.support import API, C3_SUPPLIER_DELAY, TestClient, api_client
+from tests.api.support import API, C3_SUPPLIER_DELAY, Indexed, TestClient, api_client
 from tests.contracts.support import RECORD
 from tests.indexer.governed import GovernedChain, governed_chain
 

@@ -20,11 +20,10 @@ from ledger.reconcile import (
     report_csv_rows,
 )
 from ledger.settings import Settings
-from tests.api.conftest import Indexed
-from tests.api.support import API, api_client
-from tests.conftest import LedgerEnv
+from tests.api.support import API, Indexed, api_client
 from tests.indexer.support import rpc_url, run_indexer
 from tests.reconcile.support import MASKS, reference_campaign
+from tests.support.chain import LedgerEnv
 
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from api.main import create_app
 from ledger.db.engine import make_engine
 from ledger.keys import create_key
 from ledger.settings import Settings
-from tests.api.conftest import Indexed
-from tests.api.support import settings_for
+from tests.api.support import Indexed, settings_for
+from tests.support.examples import examples
 
 
 class CurrentApp:
@@ -55,7 +55,7 @@ def manager_key(indexed: Indexed) -> str:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     derandomize=True,
     suppress_health_check=[

@@ -20,8 +20,9 @@ from ledger.errors import (
     UnauthorizedError,
 )
 from ledger.reverts import utc
-from tests.conftest import DAY, USD, LedgerEnv
 from tests.contracts.support import INVOICE, PO, RECORD, unit
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 
 def test_each_call_returns_its_transaction_with_the_ledgers_events(env: LedgerEnv) -> None:

@@ -15,7 +15,8 @@ from web3.logs import DISCARD
 from ledger.chain import DecodedError, Transactor
 from ledger.client import TxResult
 from ledger.errors import TransactionFailedError
-from tests.conftest import DAY, USD, LedgerEnv
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 # RoundState values, as the ABI returns them.
 NONE, OPEN, SUCCEEDED, FAILED, CANCELLED = range(5)

@@ -18,7 +18,6 @@ from web3.contract import Contract
 
 from ledger.chain import Transactor
 from ledger.compiler import Build, compile_contracts
-from tests.conftest import DAY, ETH, USD, LedgerEnv
 from tests.contracts.support import (
     INVOICE,
     PO,
@@ -36,6 +35,8 @@ from tests.contracts.support import (
     end_round,
     succeeded_round,
 )
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, ETH, USD
 
 V1_CONTRACTS = Path(__file__).parent / "v1" / "contracts"
 BIG = 2**128 - 1  # the most one round may hold of a token

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import LedgerEnv, reverts
 from tests.contracts.support import only_event
+from tests.support.chain import LedgerEnv, reverts
 
 REPORT = b"\x5a" * 32
 

@@ -7,7 +7,6 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     ADMIN_ROLE,
     CANCELLED,
@@ -23,6 +22,8 @@ from tests.contracts.support import (
     events,
     only_event,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 ALL = ("ETH", "USDC", "DAI", "USDT", "FEE")
 # CampaignInfo fields, as the campaign view returns them.

@@ -20,7 +20,8 @@ from web3.types import TxReceipt
 from ledger.chain import connect
 from ledger.compiler import Build
 from ledger.node import LocalNode, start_node
-from tests.conftest import DAY, ETH, USD, LedgerEnv, make_env, reverts
+from tests.support.chain import LedgerEnv, make_env, reverts
+from tests.support.units import DAY, ETH, USD
 
 ETHER = 10**18
 FAILED, SUCCEEDED = 3, 2  # IPledgeLedger.RoundState

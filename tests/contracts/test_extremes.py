@@ -11,7 +11,6 @@ import pytest
 from web3.contract import Contract
 
 from ledger.chain import Transactor
-from tests.conftest import DAY, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     CANCELLED,
     FAILED,
@@ -23,6 +22,8 @@ from tests.contracts.support import (
     events,
     only_event,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, USD
 
 BIG = 2**128 - 1  # the most one round may hold of a token; about 340 whole tokens of 36 decimals (340 USD)
 

@@ -54,7 +54,8 @@ from ledger.governance.timelock import (
     TimelockOperation,
 )
 from ledger.node import local_node, start_node
-from tests.conftest import DAY, ETH, USD, reverts
+from tests.support.chain import reverts
+from tests.support.units import DAY, ETH, USD
 
 ADMIN_ROLE = b"\x00" * 32
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     CANCELLED,
     FAILED,
@@ -20,6 +19,8 @@ from tests.contracts.support import (
     only_event,
     succeeded_round,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import ETH, USD
 
 PAUSED = 4  # index of the paused flag in the campaign view
 REPORT = b"\x5a" * 32

@@ -68,7 +68,8 @@ from web3.types import RPCEndpoint, TxReceipt
 from ledger.chain import Transactor
 from ledger.deploy import FEE_TOKEN_BPS
 from ledger.errors import TransactionFailedError
-from tests.conftest import DAY, USD, LedgerEnv
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 SYMBOLS: tuple[str, ...] = ("ETH", "USDC", "DAI", "USDT", "FEE")
 DECIMALS: dict[str, int] = {"ETH": 18, "USDC": 6, "DAI": 18, "USDT": 6, "FEE": 18}

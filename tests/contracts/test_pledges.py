@@ -6,7 +6,6 @@ import pytest
 from web3.exceptions import ContractLogicError
 
 from ledger.errors import TransactionFailedError
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     call_reverts,
     close,
@@ -18,6 +17,8 @@ from tests.contracts.support import (
     round_end,
     unit,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 
 def test_pledge_eth_records_pledge_and_moves_funds(env: LedgerEnv) -> None:

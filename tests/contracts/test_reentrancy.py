@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from web3.contract import Contract
 
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverted, reverts
 from tests.contracts.support import (
     AUDITOR_ROLE,
     GUARDIAN_ROLE,
@@ -32,6 +31,8 @@ from tests.contracts.support import (
     end_round,
     succeeded_round,
 )
+from tests.support.chain import LedgerEnv, reverted, reverts
+from tests.support.units import DAY, ETH, USD
 
 HOOK_PLEDGE = 10**18  # one hook token, priced at 1 USD by the DAI feed
 REPORT = b"\x5a" * 32

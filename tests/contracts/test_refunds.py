@@ -12,7 +12,6 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ledger.chain import Transactor
 from ledger.errors import TransactionFailedError
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     BURN_GAS,
     CANCELLED,
@@ -36,6 +35,8 @@ from tests.contracts.support import (
     succeeded_round,
     unit,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 TOKENS = ["USDC", "DAI", "USDT", "FEE"]
 

@@ -10,7 +10,6 @@ import pytest
 from web3 import Web3
 
 from ledger.chain import Transactor
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     ADMIN_ROLE,
     GUARDIAN_ROLE,
@@ -23,6 +22,8 @@ from tests.contracts.support import (
     only_event,
     succeeded_round,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 REPORT = b"\x5a" * 32
 NON_ADMINS = ["manager", "guardian", "auditor", "outsider", "supplier"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     FAILED,
     OPEN,
@@ -19,6 +18,8 @@ from tests.contracts.support import (
     only_event,
     round_end,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 
 def test_open_round_stores_round_and_emits_event(env: LedgerEnv) -> None:

@@ -2,7 +2,7 @@
 
 A false positive is suppressed where it occurs, with ``// slither-disable-next-line <check>`` under a
 comment saying why it is false; a Low/Informational finding that is kept needs a one-line reason in
-``ledger.analysis.ACCEPTED_FINDINGS``. See ``scripts/slither.py`` for the full report.
+``devtools.analysis.ACCEPTED_FINDINGS``. See ``scripts/slither.py`` for the full report.
 """
 
 import re
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.analysis import (
+from devtools.analysis import (
     ACCEPTED_FINDINGS,
     Finding,
     all_detectors,
@@ -45,7 +45,7 @@ def test_every_kept_lower_finding_is_explained(findings: list[Finding]) -> None:
     unexplained = [f for f in findings if f.unexplained]
     assert not unexplained, (
         "New Low/Informational/Optimization findings: fix them, or explain each check in "
-        "ledger.analysis.ACCEPTED_FINDINGS:\n" + _report(unexplained)
+        "devtools.analysis.ACCEPTED_FINDINGS:\n" + _report(unexplained)
     )
 
 

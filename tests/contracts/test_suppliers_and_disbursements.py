@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DAY, ETH, USD, LedgerEnv, reverts
 from tests.contracts.support import (
     INVOICE,
     PO,
@@ -27,6 +26,8 @@ from tests.contracts.support import (
     supplier_approval,
     unit,
 )
+from tests.support.chain import LedgerEnv, reverts
+from tests.support.units import DAY, ETH, USD
 
 ZERO = b"\x00" * 32
 

@@ -14,10 +14,11 @@ from ledger.errors import ReorgTooDeepError
 from ledger.indexer.runner import IndexerConfig
 from ledger.records import service
 from ledger.records.schemas import TokenCreate
-from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import failed_aon_round, unit
 from tests.indexer.support import run_indexer
 from tests.reconcile.support import Reference, index, reference_campaign
+from tests.support.chain import LedgerEnv
+from tests.support.units import USD
 
 #: Tokens given a record (a symbol); ETH has none: the page calls the zero address "ETH" by itself.
 NAMED_TOKENS = {"USDC": "USD Coin", "DAI": "Dai Stablecoin"}

@@ -15,11 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from api.process import served_api
+from devtools.served import served_api
 from ledger.db.engine import make_engine
 from ledger.paths import PROJECT_ROOT
 from tests.api.support import scratch_database
-from tests.conftest import LedgerEnv
 from tests.dashboard.support import (
     AUDITED_HASH,
     NAMED_TOKENS,
@@ -30,6 +29,7 @@ from tests.dashboard.support import (
     pledge_in_new_round,
 )
 from tests.indexer.support import rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
 
 CHROMIUM = Path(os.environ.get("PLEDGELEDGER_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

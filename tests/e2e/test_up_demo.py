@@ -18,8 +18,8 @@ from ledger.db.engine import make_engine
 from ledger.demo.data import ACCOUNT_INDEX, FAILED_PLEDGES, MASKS, MEMBER_STATES, SUPPLIER_DELAY
 from ledger.node import LocalNode, start_node
 from ledger.reconcile import MirrorVerifier, reconcile_campaign
-from tests.conftest import _empty_postgres
 from tests.e2e.support import UpProcess, alive, chain_totals, report_totals
+from tests.support.db import empty_postgres
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_up_demo_twice_on_postgresql_and_an_existing_node(
     tmp_path: Path, build: Build, postgres_url: str, anvil_node: LocalNode, up_processes: list[UpProcess]
 ) -> None:
     engine = make_engine(postgres_url)
-    _empty_postgres(engine)
+    empty_postgres(engine)
     args = ["--demo", "--exit", "--rpc-url", anvil_node.rpc_url, "--database-url", postgres_url]
     campaigns = []
     for _ in range(2):  # the second run continues the same deployment with a new campaign

@@ -52,7 +52,8 @@ from ledger.governance.txbuilder import (
     write_batch,
 )
 from ledger.node import LocalNode
-from tests.conftest import DAY, ETH, reverts
+from tests.support.chain import reverts
+from tests.support.units import DAY, ETH
 
 OFFICIAL_VECTOR: dict[str, Any] = {
     "version": "1.0",

@@ -26,8 +26,9 @@ import requests
 from ledger.indexer.store import CursorState
 from ledger.node import die_with_parent
 from ledger.settings import get_settings
-from tests.conftest import USD, LedgerEnv
 from tests.indexer.support import busy_life
+from tests.support.chain import LedgerEnv
+from tests.support.units import USD
 
 LOOPBACK = "127.0.0.1"
 

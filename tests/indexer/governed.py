@@ -24,7 +24,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
 from ledger.node import LocalNode, start_node
-from tests.conftest import DAY, ETH
+from tests.support.units import DAY, ETH
 
 #: The campaigns created when the chain is set up, each managed by ``manager``.
 CAMPAIGNS = (1, 2)

@@ -17,7 +17,8 @@ from ledger.indexer.decode import snake_case
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
-from tests.conftest import DAY, ETH, USD, LedgerEnv
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, ETH, USD
 
 META = ("block_number", "block_hash", "tx_hash", "log_index")
 SYMBOLS = ("ETH", "USDC", "DAI", "USDT", "FEE")

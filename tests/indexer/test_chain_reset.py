@@ -25,8 +25,9 @@ from ledger.indexer.runner import Indexer
 from ledger.indexer.store import MirrorStore
 from ledger.node import LocalNode, NodeKind, start_node
 from ledger.settings import get_settings
-from tests.conftest import DAY, ETH, USD, LedgerEnv
 from tests.indexer.support import chain_events, ledger_source, mirror_events, run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, ETH, USD
 
 #: The console script, as a user runs it.
 PLEDGELEDGER = str(Path(sys.executable).with_name("pledgeledger"))

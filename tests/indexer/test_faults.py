@@ -34,7 +34,6 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState, MirrorStore
 from ledger.node import LocalNode, start_node
-from tests.conftest import LedgerEnv, make_env
 from tests.indexer.faults import (
     FlakyProxy,
     indexer_process,
@@ -43,6 +42,7 @@ from tests.indexer.faults import (
     wait_for_cursor,
 )
 from tests.indexer.support import assert_mirror_matches_chain, chain_events, ledger_source, mirror_events
+from tests.support.chain import LedgerEnv, make_env
 
 SEED = 20_240_611
 #: Logs per batch in these tests: a few hundred batches per backfill, so there is a lot to interrupt.

@@ -25,10 +25,10 @@ from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.indexer.store import CursorState, MirrorStore
 from ledger.node import LocalNode, start_node
 from tests.api.support import API, TestClient, api_client
-from tests.conftest import LedgerEnv
 from tests.e2e.support import UpProcess
 from tests.indexer.faults import FlakyProxy
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv
 
 #: Blocks this deep are final: few, so that a short test chain has final pledges and a deeper reorg.
 FINALITY = 2

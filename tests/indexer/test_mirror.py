@@ -6,7 +6,6 @@ from sqlalchemy import Engine, func, select, update
 
 from ledger.db.models import EVENT_TABLES, IndexerCursor, Pledged
 from ledger.indexer.runner import IndexerConfig
-from tests.conftest import LedgerEnv
 from tests.indexer.support import (
     assert_mirror_matches_chain,
     busy_life,
@@ -14,6 +13,7 @@ from tests.indexer.support import (
     run_indexer,
     some_pledges,
 )
+from tests.support.chain import LedgerEnv
 
 
 def test_mirror_equals_the_chain_after_a_busy_campaign_life(env: LedgerEnv, engine: Engine) -> None:

@@ -14,8 +14,8 @@ from ledger.db.models import Pledged
 from ledger.errors import RpcError
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
-from tests.conftest import LedgerEnv
 from tests.indexer.support import assert_mirror_matches_chain, busy_life, ledger_source, rpc_url, some_pledges
+from tests.support.chain import LedgerEnv
 
 
 class PickyNode(RpcClient):

@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 
 from ledger.indexer.runner import IndexerConfig
 from ledger.indexer.store import MirrorStore
-from tests.conftest import DAY, USD, LedgerEnv, reverted
 from tests.indexer.support import SYMBOLS, assert_mirror_matches_chain, run_indexer
+from tests.support.chain import LedgerEnv, reverted
+from tests.support.units import DAY, USD
 
 UNITS = {"ETH": 10**15, "USDC": 10**6, "DAI": 10**18, "USDT": 10**6, "FEE": 10**18}
 

@@ -25,8 +25,8 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.indexer.store import CursorState, MirrorStore
 from ledger.node import start_node
-from tests.conftest import LedgerEnv, make_env, reverted
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
+from tests.support.chain import LedgerEnv, make_env, reverted
 
 ETH_UNIT = 10**15
 DAI_UNIT = 10**18

@@ -1,6 +1,6 @@
 """The ABI reference is generated, current, and every part of the interface is documented."""
 
-from ledger.abidoc import render
+from devtools.abidoc import render
 from ledger.compiler import Build
 from ledger.paths import CONTRACTS_DIR
 

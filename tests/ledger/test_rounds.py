@@ -10,7 +10,8 @@ from typing import Any, get_args
 
 from ledger.contract_abi import packaged_abi
 from ledger.rounds import RoundState, RoundWord, refundable, spendable
-from tests.conftest import DAY, USD, LedgerEnv
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 INTERFACE = Path(__file__).parents[2] / "contracts" / "interfaces" / "IPledgeLedger.sol"
 ENUM_TYPE = "enum IPledgeLedger.RoundState"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.db.records import Token
 from ledger.db.session import write_session
 from ledger.demo.data import MASKS, MEMBER_STATES, SHARES
+from ledger.orderref import order_ref
 from ledger.reconcile import CampaignReport, MirrorVerifier, ReconcileOptions, reconcile_campaign
 from ledger.records import service
 from ledger.records.schemas import (
@@ -28,9 +29,10 @@ from ledger.records.schemas import (
     SupplierCreate,
     TokenCreate,
 )
-from tests.conftest import DAY, USD, LedgerEnv
 from tests.contracts.support import RECORD, close, unit
 from tests.indexer.support import run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, USD
 
 ACTOR = "test-manager"
 MASK_PRICE = Decimal("0.28")  # USD per piece
@@ -43,7 +45,7 @@ def sha256(content: bytes) -> str:
 
 
 def order_ref_bytes(reference: str) -> bytes:
-    return bytes.fromhex(service.order_ref(reference)[2:])
+    return bytes.fromhex(order_ref(reference)[2:])
 
 
 @dataclass

@@ -17,9 +17,10 @@ from ledger.reads import aggregates
 from ledger.reads.mirror import mirror_position
 from ledger.reads.tokens import ledger_held
 from ledger.reconcile import MirrorVerifier, ReconcileCache, donor_view, reconcile_campaign
-from tests.conftest import DAY, ETH, USD, LedgerEnv
 from tests.contracts.support import RECORD, unit
 from tests.reconcile.support import add_order, index, reference_campaign
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY, ETH, USD
 
 
 def cached(engine: Engine, cache: ReconcileCache, campaign_id: int, **kwargs: Any) -> Any:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.conftest import LedgerEnv
 from tests.contracts.support import unit
 from tests.indexer.support import rpc_url
 from tests.reconcile.support import INVOICE, index, pay, reference_campaign, sha256
+from tests.support.chain import LedgerEnv
 
 CLI = [sys.executable, "-c", "from ledger.cli import main; main()"]
 

@@ -16,7 +16,6 @@ from ledger.db.records import Supplier
 from ledger.errors import LedgerError
 from ledger.reconcile import DonorView, donor_view
 from ledger.records.errors import RecordNotFoundError
-from tests.conftest import LedgerEnv
 from tests.contracts.support import unit
 from tests.reconcile.support import (
     INVOICE,
@@ -30,6 +29,7 @@ from tests.reconcile.support import (
     sha256,
     ship,
 )
+from tests.support.chain import LedgerEnv
 
 
 def view(engine: Engine, campaign_id: int, donor: str) -> DonorView:

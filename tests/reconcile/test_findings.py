@@ -14,7 +14,6 @@ from ledger.db.session import write_session
 from ledger.reconcile import Finding, MirrorVerifier, ReconcileOptions, reconcile_campaign
 from ledger.records import service
 from ledger.records.schemas import OrderUpdate, SupplierUpdate
-from tests.conftest import USD, LedgerEnv
 from tests.contracts.support import unit
 from tests.reconcile.support import (
     ACTOR,
@@ -30,6 +29,8 @@ from tests.reconcile.support import (
     report,
     sha256,
 )
+from tests.support.chain import LedgerEnv
+from tests.support.units import USD
 
 PO = "FCSSC-PO-2020-001"
 

@@ -16,9 +16,10 @@ from ledger.reconcile import reconcile_campaign
 from ledger.reconcile.calls import CallDecoder
 from ledger.reconcile.changes import PendingChange, utc_text
 from ledger.reconcile.pending import pending_changes
-from tests.conftest import DAY, LedgerEnv
 from tests.contracts.support import RECORD
 from tests.indexer.support import busy_life, run_indexer
+from tests.support.chain import LedgerEnv
+from tests.support.units import DAY
 
 
 def _pending(engine: Engine, campaign_id: int | None = None) -> list[PendingChange]:

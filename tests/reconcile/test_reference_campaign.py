@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from tests.conftest import LedgerEnv
 from tests.contracts.support import unit
 from tests.reconcile.support import MASKS, reference_campaign, report
+from tests.support.chain import LedgerEnv
 
 
 def test_reference_campaign_reconciles_with_no_findings(env: LedgerEnv, engine: Engine) -> None:

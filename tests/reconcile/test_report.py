@@ -14,8 +14,9 @@ from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
 from ledger.reconcile import CSV_COLUMNS, CampaignReport, report_csv_rows, report_hash
 from ledger.reconcile.mirror_check import LEDGER_VIEWS_ABI
-from tests.conftest import LedgerEnv, _empty_postgres
 from tests.reconcile.support import reference_campaign, report
+from tests.support.chain import LedgerEnv
+from tests.support.db import empty_postgres
 
 
 def test_the_report_hash_is_keccak_of_the_published_json_without_volatile_fields(
@@ -44,7 +45,7 @@ def test_sqlite_and_postgresql_mirrors_give_the_same_report_hash(
     engines = [make_engine(f"sqlite:///{tmp_path / 'a.db'}"), make_engine(postgres_url)]
     try:
         upgrade(engines[0])
-        _empty_postgres(engines[1])
+        empty_postgres(engines[1])
         ref = reference_campaign(env, engines)
         reports = [report(env, e, ref.campaign_id) for e in engines]
     finally:

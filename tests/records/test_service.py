@@ -7,8 +7,6 @@ import threading
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -248,17 +246,3 @@ def test_concurrent_shipments_cannot_together_exceed_the_order(engine: Engine) -
         t.join()
     assert sorted(outcomes) == ["refused", "stored"]
     assert count(engine, Shipment) == 1
-
-
-@settings(max_examples=200, derandomize=True)
-@given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=32))
-def test_an_order_reference_reads_back_from_its_bytes32(reference: str) -> None:
-    ref = service.order_ref(reference)
-    assert len(ref) == 66
-    assert service.reference_of(ref) == reference
-
-
-def test_a_reference_longer_than_32_bytes_cannot_go_on_chain() -> None:
-    with pytest.raises(InvalidRecordError):
-        service.order_ref("x" * 33)
-    assert service.reference_of("0x" + "ff" * 32) is None

@@ -1,5 +1,5 @@
 """The API in a child process (uvicorn on a free loopback port), for callers that run it beside other
-work: the benchmark, the load test, and a command that brings the whole system up."""
+work: the API benchmark, the load and hostile-traffic tests, the dashboard and offline-docs tests."""
 
 from __future__ import annotations
 
