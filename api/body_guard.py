@@ -13,17 +13,10 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import BodyRefusedError
+
 #: Called with each piece of the body as it arrives and whether more follows; raises BodyRefusedError.
 BodyCheck = Callable[[bytes, bool], None]
-
-
-class BodyRefusedError(Exception):
-    """A request body refused before the app parsed it: the status and message the client gets."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 async def guard_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send, check: BodyCheck) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.body_guard import BodyRefusedError, guard_body, send_refusal
+from api.body_guard import guard_body, send_refusal
+from api.errors import BodyRefusedError
 
 #: Room for the multipart boundary and form fields around an uploaded file.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -1,4 +1,5 @@
-"""Error answers: always JSON ``{"detail": "..."}`` with a status the caller can act on.
+"""Every error class of the API, and the error answers: always JSON ``{"detail": "..."}`` with a status
+the caller can act on.
 
 Bad input is a 4xx saying what is wrong; an unexpected failure is logged with its traceback and answered
 with a 500 that reveals nothing of the internals.
@@ -19,21 +20,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.common import ErrorBody
 from api.security_headers import SECURITY_HEADERS
-from ledger.errors import LedgerError
-from ledger.keys import ApiKeyError
-from ledger.records.errors import (
+from ledger.errors import (
+    ApiKeyError,
     DocumentTooLargeError,
     InvalidRecordError,
+    LedgerError,
     RecordConflictError,
     RecordNotFoundError,
+    ScopeError,
 )
-from ledger.scope import ScopeError
 
 log = logging.getLogger("api")
 
 
 class InvalidInputError(LedgerError, ValueError):
     """A request parameter that passed its type check but means nothing (e.g. a forged page cursor)."""
+
+
+class BodyRefusedError(Exception):
+    """A request body refused before the app parsed it: the status and message the client gets."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class NestingTooDeepError(ValueError):
+    """The body opens more than the allowed levels of arrays and objects."""
 
 
 #: Statuses of the errors the data layer raises on purpose, checked in this order.
@@ -126,3 +140,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _on_ledger_error)
     app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
+

@@ -23,7 +23,8 @@ from itertools import accumulate
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.body_guard import BodyRefusedError, guard_body
+from api.body_guard import guard_body
+from api.errors import BodyRefusedError, NestingTooDeepError
 
 #: Deepest nesting of arrays and objects a request body may have; no request of this API needs half.
 MAX_JSON_DEPTH = 64
@@ -43,10 +44,6 @@ _CLOSERS = b"]}"
 _DELTAS = bytes(1 if b in _OPENERS else 255 if b in _CLOSERS else 0 for b in range(256))
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _OPENERS + _CLOSERS)
 _WINDOW = 4096
-
-
-class NestingTooDeepError(ValueError):
-    """The body opens more than the allowed levels of arrays and objects."""
 
 
 class NestingScanner:

@@ -15,7 +15,12 @@ from web3.contract import Contract
 
 from ledger.chain import Transactor
 from ledger.compiler import Build
-from ledger.errors import DeploymentNotFoundError, LedgerError
+from ledger.errors import (
+    CorruptDeploymentError,
+    DeploymentNotFoundError,
+    LedgerError,
+    OutdatedDeploymentError,
+)
 from ledger.governance.local import GovernanceDeployment, deploy_local_governance
 from ledger.governance.safe import SafeDeployment
 from ledger.governance.timelock import TIMELOCK_CONTRACT
@@ -107,14 +112,6 @@ class Deployment:
             return cls(**data, tokens=tokens, governance=governance)
         except (KeyError, TypeError, AttributeError) as exc:
             raise CorruptDeploymentError(f"the deployment file lacks or mistypes a field: {exc}") from exc
-
-
-class OutdatedDeploymentError(DeploymentNotFoundError):
-    """The deployment file was written for an older version of the ledger contract; deploy again."""
-
-
-class CorruptDeploymentError(LedgerError, ValueError):
-    """The deployment file is not one this version wrote; deploy again or restore it."""
 
 
 def deployment_path(directory: Path, chain_id: int) -> Path:

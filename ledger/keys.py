@@ -21,17 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.db.records import API_ROLES, ApiKey, ApiKeyCampaign
-from ledger.errors import LedgerError
+from ledger.errors import ApiKeyError
 from ledger.scope import KeyScope
 
 #: Largest campaign id a key can be scoped to (the records store campaign ids as BIGINT).
 MAX_CAMPAIGN_ID = 2**63 - 1
 KEY_PATTERN = re.compile(r"^pl_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
-
-
-class ApiKeyError(LedgerError, ValueError):
-    """An API key cannot be created or revoked as asked (unknown role, name taken, no such key)."""
 
 
 def _secret_hash(secret: str) -> str:

@@ -7,7 +7,7 @@ reconciliation and the API decode it from the mirror's ``Disbursed`` rows.
 
 from __future__ import annotations
 
-from ledger.records.errors import InvalidRecordError
+from ledger.errors import InvalidRecordError
 
 
 def order_ref(reference: str) -> str:

@@ -10,11 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger.errors import LedgerError
-
-
-class ScopeError(LedgerError, PermissionError):
-    """The key is limited to other campaigns than the one the request touches; nothing was written [403]."""
+from ledger.errors import ScopeError
 
 
 @dataclass(frozen=True)

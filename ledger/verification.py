@@ -38,7 +38,7 @@ from web3 import Web3
 
 from ledger.compiler import Build
 from ledger.deploy import Deployment, ledger_constructor_args
-from ledger.errors import LedgerError
+from ledger.errors import VerificationError
 from ledger.paths import NODE_MODULES, PROJECT_ROOT
 
 __all__ = [
@@ -56,11 +56,6 @@ __all__ = [
 LEDGER_CONTRACT = "PledgeLedger"
 
 _SPDX = re.compile(r"//\s*SPDX-License-Identifier:\s*([^\s*]+)")
-
-
-class VerificationError(LedgerError, ValueError):
-    """The build, the sources on disk and the chain disagree, so an explorer could not verify the contract
-    from these files: rebuild from the sources that were deployed, or deploy again."""
 
 
 def verification_dir(directory: Path, chain_id: int) -> Path:

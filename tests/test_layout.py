@@ -4,6 +4,7 @@ only them, and no test uses a conftest as a library."""
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import os
 import re
@@ -195,3 +196,30 @@ def test_the_wheel_ships_the_runtime_packages_and_nothing_else(tmp_path: Path) -
     assert "ledger/abi/PledgeLedger.json" in names
     assert any(n.startswith("api/dashboard/") for n in names)
     assert any(n.startswith("ledger/db/migrations/versions/") for n in names)
+
+
+def _exception_classes(tree: ast.Module, known: set[str]) -> list[str]:
+    """Classes defined in ``tree`` that derive from an exception (a builtin one or one in ``known``)."""
+    builtin = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+            if bases & (builtin | known):
+                found.append(node.name)
+    return found
+
+
+@pytest.mark.parametrize("package", RUNTIME_PACKAGES)
+def test_every_error_class_of_a_package_is_in_its_errors_module(package: str) -> None:
+    """One exceptions module per package: a caller finds every error it may catch in one place."""
+    home = PROJECT_ROOT / package / "errors.py"
+    known = set(_exception_classes(ast.parse(home.read_text()), set()))
+    known |= set(_exception_classes(ast.parse((PROJECT_ROOT / "ledger" / "errors.py").read_text()), set()))
+    elsewhere = {
+        str(path.relative_to(PROJECT_ROOT)): classes
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py"))
+        if path != home and "migrations" not in path.parts
+        if (classes := _exception_classes(ast.parse(path.read_text()), known))
+    }
+    assert elsewhere == {}, f"move these to {package}/errors.py"

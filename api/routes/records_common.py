@@ -30,7 +30,7 @@ from api.schemas.common import ErrorBody, Page, PublicModel
 from ledger.db.models import Base
 from ledger.db.records import VERSIONED_RECORDS
 from ledger.db.session import write_session
-from ledger.records.errors import RecordNotFoundError
+from ledger.errors import RecordNotFoundError
 from ledger.records.service import WRITES
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="The record's id")]

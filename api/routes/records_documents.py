@@ -27,8 +27,8 @@ from api.schemas.common import ErrorBody
 from api.schemas.records import DocumentPublic, DocumentsPublic
 from ledger.db.records import Document
 from ledger.db.session import write_session
+from ledger.errors import DocumentTooLargeError
 from ledger.records import service
-from ledger.records.errors import DocumentTooLargeError
 from ledger.records.schemas import DocumentKind, DocumentMeta
 
 router = APIRouter(prefix="/documents", tags=["records"])

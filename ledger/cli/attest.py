@@ -27,10 +27,10 @@ def checked_report(chain: OnChain, database_url: str | None, campaign: int) -> C
     """The campaign's report at the mirror's head, its SQL totals compared with the contract at that block."""
     from sqlalchemy.orm import Session
 
+    from ledger.errors import RecordNotFoundError
     from ledger.reconcile.campaign import reconcile_campaign
     from ledger.reconcile.mirror_check import MirrorVerifier
     from ledger.reconcile.report import ReconcileOptions
-    from ledger.records.errors import RecordNotFoundError
 
     engine = context.migrated_engine(database_url)
     try:

@@ -12,7 +12,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ledger.client.calls import abi_function
-from ledger.errors import LedgerError
+from ledger.errors import FeedError
 from ledger.reads.units import EXACT
 from ledger.reverts import duration
 
@@ -33,10 +33,6 @@ AGGREGATOR_ABI: list[dict[str, Any]] = [
 ]
 #: Chainlink's USD feeds answer with 8 decimals; anything beyond 18 is not a price feed.
 MAX_FEED_DECIMALS = 18
-
-
-class FeedError(LedgerError, ValueError):
-    """A price feed that does not answer like one, or whose answer a campaign must not rely on."""
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,7 @@ from typing import Any
 
 import httpx
 
-from ledger.errors import LedgerError
-
-
-class DemoApiError(LedgerError):
-    """The API refused a demo request or did not catch up in time; the message has its answer."""
+from ledger.errors import DemoApiError
 
 
 class ApiClient:

@@ -13,8 +13,9 @@ from typing import Any
 from rich.console import Console
 
 from ledger.demo import data
-from ledger.demo.api_client import ApiClient, DemoApiError
+from ledger.demo.api_client import ApiClient
 from ledger.demo.chain import DemoChain
+from ledger.errors import DemoApiError
 from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
 from ledger.orderref import order_ref
 from ledger.records.anchors import supplier_record_hash

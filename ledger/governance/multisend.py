@@ -15,8 +15,9 @@ from web3.types import TxReceipt
 
 from ledger.chain import Transactor
 from ledger.client.calls import Call
+from ledger.errors import BatchFileError, WrongChainError
 from ledger.governance.safe import Operation, SafeAccount, SafeTx
-from ledger.governance.txbuilder import Batch, BatchFileError, WrongChainError
+from ledger.governance.txbuilder import Batch
 
 #: ``MultiSendCallOnly.multiSend(bytes)``.
 MULTISEND_SELECTOR = keccak(text="multiSend(bytes)")[:4]

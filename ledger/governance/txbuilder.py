@@ -42,7 +42,7 @@ from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from ledger.client.calls import Call
-from ledger.errors import GovernanceError
+from ledger.errors import BatchChecksumError, BatchFileError, WrongChainError
 
 #: The batch file format version the Transaction Builder writes and reads.
 BATCH_VERSION = "1.0"
@@ -55,18 +55,6 @@ _INTEGER_TYPE = re.compile(r"u?int([0-9]*)")
 _BYTES_N = re.compile(r"bytes([1-9]|[12][0-9]|3[0-2])")
 #: Integers beyond this lose precision in JavaScript, where the app parses the file.
 _JS_SAFE_INTEGER = 2**53
-
-
-class BatchFileError(GovernanceError, ValueError):
-    """A Transaction Builder batch file that cannot be used: unreadable, not of the format, or altered."""
-
-
-class BatchChecksumError(BatchFileError):
-    """The batch file's checksum is missing or does not match its content: it was changed after export."""
-
-
-class WrongChainError(BatchFileError):
-    """The batch is for another chain than the one it would run on."""
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from ledger.errors import RpcError
-from ledger.indexer.rpc import ResponseTooLargeError, RpcClient, RpcTimeoutError, parse_answer
+from ledger.errors import RangeTooLargeError, ResponseTooLargeError, RpcError, RpcTimeoutError
+from ledger.indexer.rpc import RpcClient, parse_answer
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,6 @@ class Header:
             parent_hash=block["parentHash"],
             timestamp=int(block["timestamp"], 16),
         )
-
-
-class RangeTooLargeError(RpcError):
-    """A single block holds more logs than the node will return: nothing smaller can be asked."""
 
 
 def _plain_client(rpc: RpcClient) -> bool:
@@ -259,8 +255,8 @@ class ChainReader:
         self, first: int, last: int, *, max_bytes: int | None = None, retry_timeouts: bool = False
     ) -> list[RawLog]:
         """The contracts' logs in blocks ``first`` to ``last``; with ``max_bytes``, a larger answer raises
-        :class:`~ledger.indexer.rpc.ResponseTooLargeError` instead of being read. A timeout raises
-        :class:`~ledger.indexer.rpc.RpcTimeoutError` at once, unless ``retry_timeouts``."""
+        :class:`~ledger.errors.ResponseTooLargeError` instead of being read. A timeout raises
+        :class:`~ledger.errors.RpcTimeoutError` at once, unless ``retry_timeouts``."""
         params = [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}]
         if max_bytes is None:
             answer = self.rpc.call("eth_getLogs", params, retry_timeouts=retry_timeouts)

@@ -19,21 +19,13 @@ import orjson
 import requests
 from requests.exceptions import ChunkedEncodingError
 
-from ledger.errors import ChainConnectionError, RpcError
+from ledger.errors import ChainConnectionError, ResponseTooLargeError, RpcError, RpcTimeoutError
 from ledger.gcpause import gc_paused
 
 log = logging.getLogger(__name__)
 
 #: HTTP statuses that mean "try again later", not "your request is wrong".
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class RpcTimeoutError(ChainConnectionError, TimeoutError):
-    """The node took longer than the request timeout (e.g. an ``eth_getLogs`` range that is too large)."""
-
-
-class ResponseTooLargeError(RpcError):
-    """The node's answer is larger than the caller would hold in memory; it was dropped unread."""
 
 
 class RpcClient:

@@ -23,10 +23,17 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from ledger.db.models import EVENT_TABLES, TIMELOCK_EVENT_TABLES, ChainEvent
-from ledger.errors import ChainResetError, LedgerError, ReorgTooDeepError, RpcError
+from ledger.errors import (
+    ChainMovedError,
+    ChainResetError,
+    LedgerError,
+    RangeTooLargeError,
+    ReorgTooDeepError,
+    RpcError,
+)
 from ledger.gcpause import gc_paused
 from ledger.indexer.decode import ContractEvents, ContractsDecoder
-from ledger.indexer.fetch import ChainReader, Header, RangeTooLargeError, RawLog
+from ledger.indexer.fetch import ChainReader, Header, RawLog
 from ledger.indexer.lock import indexer_lock
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.store import CursorState, MirrorStore
@@ -130,10 +137,6 @@ class IndexerObserver(Protocol):
     def batch_stored(self, cursor: CursorState, events: int, head: int) -> None: ...
     def reorged(self, fork_block: int, from_block: int, rows_deleted: int) -> None: ...
     def caught_up(self, cursor: CursorState, head: int) -> None: ...
-
-
-class _ChainMovedError(LedgerError):
-    """The chain changed while a batch was fetched; the step is retried."""
 
 
 class Indexer:
@@ -266,7 +269,7 @@ class Indexer:
             return False
         try:
             self._store_next_batch(cursor, head, finalized, target)
-        except _ChainMovedError as moved:
+        except ChainMovedError as moved:
             log.info("%s; fetching again", moved)
         return True
 
@@ -278,7 +281,7 @@ class Indexer:
         window, logs = self._window_headers(cursor, first, last, finalized, logs)
         last_header = window.get(last) or self.reader.header(last)
         if last_header is None:
-            raise _ChainMovedError(f"block {last} is gone")
+            raise ChainMovedError(f"block {last} is gone")
         rows = self.decoder.decode(logs, self._timestamps(logs, window))
         self.store.write_batch(
             self.chain_id,
@@ -321,9 +324,9 @@ class Indexer:
         for number in range(window_first, last + 1):
             header = found[number]
             if header is None:
-                raise _ChainMovedError(f"block {number} is gone")
+                raise ChainMovedError(f"block {number} is gone")
             if parent is not None and header.parent_hash != parent:
-                raise _ChainMovedError(f"block {number} does not follow block {number - 1}")
+                raise ChainMovedError(f"block {number} does not follow block {number - 1}")
             headers[number] = header
             parent = header.hash
         unfinal = max(first, finalized + 1)
@@ -332,11 +335,11 @@ class Indexer:
             try:
                 logs += self.reader.block_logs([headers[n].hash for n in range(unfinal, last + 1)])
             except RpcError as exc:  # a block asked for by hash is no longer known: it was replaced
-                raise _ChainMovedError(f"the logs of blocks {unfinal}-{last}: {exc}") from exc
+                raise ChainMovedError(f"the logs of blocks {unfinal}-{last}: {exc}") from exc
         for raw in logs:
             number = int(raw["blockNumber"], 16)
             if number in headers and raw["blockHash"] != headers[number].hash:
-                raise _ChainMovedError(f"the logs of block {number} came from another branch")
+                raise ChainMovedError(f"the logs of block {number} came from another branch")
         return headers, logs
 
     def _timestamps(self, logs: list[RawLog], window: dict[int, Header]) -> dict[int, int]:
@@ -347,7 +350,7 @@ class Indexer:
         )
         for number, header in self.reader.headers(missing).items():
             if header is None:
-                raise _ChainMovedError(f"block {number} is gone")
+                raise ChainMovedError(f"block {number} is gone")
             times[number] = header.timestamp
         return times
 

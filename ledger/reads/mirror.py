@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Block, ChainEvent, IndexerCursor
-from ledger.records.errors import InvalidRecordError, RecordNotFoundError
+from ledger.errors import InvalidRecordError, RecordNotFoundError
 
 
 @dataclass(frozen=True)

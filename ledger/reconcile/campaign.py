@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 import ledger
+from ledger.errors import RecordNotFoundError
 from ledger.gcpause import gc_paused
 from ledger.reads import procurement
 from ledger.reads.aggregates import CampaignAggregates, Sums
@@ -43,7 +44,6 @@ from ledger.reconcile.report import (
     TokenTotals,
     report_hash,
 )
-from ledger.records.errors import RecordNotFoundError
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -74,7 +74,7 @@ def reconcile_campaign(
     server; see :mod:`ledger.reconcile.cache`) keeps reports until the mirror moves or a record is written,
     and the pledge aggregates behind them, brought up to date incrementally.
 
-    Raises :class:`~ledger.records.errors.RecordNotFoundError` for a campaign (or round) not in the mirror.
+    Raises :class:`~ledger.errors.RecordNotFoundError` for a campaign (or round) not in the mirror.
     """
     options = options or ReconcileOptions()
     pos = mirror_position(session, chain_id)

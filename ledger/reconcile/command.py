@@ -7,11 +7,11 @@ from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ledger.errors import RecordNotFoundError
 from ledger.reconcile.campaign import reconcile_campaign
 from ledger.reconcile.mirror_check import MirrorVerifier
 from ledger.reconcile.render import print_report
 from ledger.reconcile.report import CampaignReport, ReconcileOptions
-from ledger.records.errors import RecordNotFoundError
 
 #: Exit statuses of the command.
 EXIT_OK = 0

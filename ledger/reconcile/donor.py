@@ -14,6 +14,7 @@ from fractions import Fraction
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from sqlalchemy.orm import Session
 
+from ledger.errors import InvalidDonorAddressError
 from ledger.gcpause import gc_paused
 from ledger.reads import procurement
 from ledger.reads.donors import donor_pledges, donor_refunds
@@ -26,7 +27,6 @@ from ledger.reconcile.cache import ReconcileCache, round_usd
 from ledger.reconcile.campaign import find_campaign
 from ledger.reconcile.orders import payment_model, token_amounts
 from ledger.reconcile.report import Amount, Dec, Model, Payment, TokenAmount
-from ledger.records.errors import InvalidRecordError
 from ledger.rounds import RoundWord
 
 # ─── the view ────────────────────────────────────────────────────────────────────────────────────────────
@@ -107,10 +107,6 @@ SHARE_PLACES = 18
 QUANTITY_PLACES = 6
 
 
-class InvalidDonorAddressError(InvalidRecordError):
-    """The donor is not a 20-byte hex address, or its mixed case is not a valid EIP-55 checksum."""
-
-
 def donor_address(value: str) -> str:
     """``value`` checksummed; lower- or upper-case hex is accepted, a wrong checksum is not."""
     text = value.strip()
@@ -135,7 +131,7 @@ def donor_view(
 ) -> DonorView:
     """``donor``'s part of ``campaign_id`` as of the mirror's cursor on ``chain_id`` (default: the only
     chain mirrored). A donor with no pledge gets an empty view; an unknown campaign raises
-    :class:`~ledger.records.errors.RecordNotFoundError`, a malformed address
+    :class:`~ledger.errors.RecordNotFoundError`, a malformed address
     :class:`InvalidDonorAddressError`."""
     address = donor_address(donor)
     with gc_paused():  # many small objects, no cycles: see ledger.reconcile.campaign

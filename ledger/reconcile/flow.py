@@ -357,7 +357,7 @@ def campaign_flow(
 ) -> FundFlow:
     """The fund flow of ``campaign_id`` from its reconciliation report (the same report, from the same
     ``cache``, that the reconciliation serves), kept in ``cache`` until the mirror moves or a record is
-    written. Raises :class:`~ledger.records.errors.RecordNotFoundError` for a campaign not in the mirror."""
+    written. Raises :class:`~ledger.errors.RecordNotFoundError` for a campaign not in the mirror."""
     options = options or ReconcileOptions()
     key = None
     if cache is not None:

@@ -19,6 +19,7 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3Exception
 
+from ledger.errors import MirrorCheckUnreachableError
 from ledger.reads.mirror import MirrorPosition
 from ledger.reads.tokens import ledger_held
 from ledger.reads.units import NATIVE_TOKEN, TokenUnits
@@ -132,10 +133,6 @@ class MirrorClaims:
     units: TokenUnits = field(default_factory=lambda: TokenUnits({}, {}))
 
 
-class _UnreachableError(Exception):
-    """The node did not answer (or cannot serve the state at the mirror's block)."""
-
-
 class _Check:
     """One comparison at one block: the calls, the values compared and the mismatches found."""
 
@@ -172,9 +169,9 @@ class _Check:
         except ContractLogicError:
             if may_revert:
                 raise
-            raise _UnreachableError(f"{what} reverted") from None
+            raise MirrorCheckUnreachableError(f"{what} reverted") from None
         except (requests.RequestException, OSError, Web3Exception, ValueError) as exc:
-            raise _UnreachableError(f"{what}: {exc}") from exc
+            raise MirrorCheckUnreachableError(f"{what}: {exc}") from exc
 
     def view(self, name: str, *args: Any, may_revert: bool = False) -> Any:
         function = getattr(self.ledger.functions, name)(*args)
@@ -230,7 +227,7 @@ class MirrorVerifier:
                 self._compare(check, claims)
                 if self.check_balances:
                     self._compare_balances(check, session, position, claims)
-        except _UnreachableError as exc:
+        except MirrorCheckUnreachableError as exc:
             message = f"the mirror was not checked against the chain: {exc}"
             return (
                 ChainCheck(status="unreachable", block=block, detail=message),
@@ -243,7 +240,7 @@ class MirrorVerifier:
             address = Web3.to_checksum_address(position.contract)
             return self.w3.eth.contract(address=address, abi=LEDGER_VIEWS_ABI)
         if self.ledger.address.lower() != position.contract.lower():
-            raise _UnreachableError(
+            raise MirrorCheckUnreachableError(
                 f"the verifier reads the ledger at {self.ledger.address}, "
                 f"the mirror is of {position.contract}"
             )
@@ -278,7 +275,7 @@ class MirrorVerifier:
         """Whether the node serves the mirrored chain and has the mirror's block on its branch."""
         chain_id = c.call("eth_chainId", lambda: c.w3.eth.chain_id)
         if chain_id != position.chain_id:
-            raise _UnreachableError(
+            raise MirrorCheckUnreachableError(
                 f"the node serves chain {chain_id}, the mirror is of chain {position.chain_id}"
             )
         if position.block_hash is None:

@@ -26,8 +26,8 @@ from ledger.db.records import (
     Shipment,
     ShipmentItem,
 )
+from ledger.errors import InvalidRecordError
 from ledger.records.documents import DELIVERY_PROOF_KINDS, check_document
-from ledger.records.errors import InvalidRecordError
 from ledger.records.ownership import authorize_write
 from ledger.records.schemas import (
     DeliveryCreate,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.db.records import Document, PurchaseOrder
-from ledger.records.errors import DocumentTooLargeError, InvalidRecordError, RecordConflictError
+from ledger.errors import DocumentTooLargeError, InvalidRecordError, RecordConflictError
 from ledger.records.names import forbidden_in_name
 from ledger.records.ownership import authorize_campaign_record, authorize_write
 from ledger.records.schemas import DocumentMeta

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import CampaignCreated, TokenAccepted
 from ledger.db.records import OrderLine, PurchaseOrder, Supplier
+from ledger.errors import InvalidRecordError, RecordConflictError
 from ledger.orderref import order_ref
 from ledger.records.custody import shipped_per_line
-from ledger.records.errors import InvalidRecordError, RecordConflictError
 from ledger.records.schemas import OrderCreate, OrderLineIn, OrderUpdate
 from ledger.records.versions import create_record, edited_values, finish_edit, must_exist, start_edit
 from ledger.scope import EVERY_CAMPAIGN, KeyScope

@@ -4,7 +4,7 @@ door the API and the CLI write records through.
 Every function takes a :class:`~sqlalchemy.orm.Session` whose transaction the caller owns
 (``with write_session(engine) as s: ...``, see :func:`ledger.db.session.write_session`) so that a refused
 write leaves nothing behind: a function either returns the stored record, flushed, or raises a
-:class:`~ledger.records.errors.RecordError` and the caller's transaction rolls back. Every write takes the
+:class:`~ledger.errors.RecordError` and the caller's transaction rolls back. Every write takes the
 ``scope`` of the key it is made with and refuses (:class:`~ledger.scope.ScopeError`) a record of a
 campaign outside it; callers with the database in hand (CLI, scripts) act on every campaign, the default.
 

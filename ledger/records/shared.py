@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.db.records import ReferencePrice, Supplier, Token
-from ledger.records.errors import RecordConflictError
+from ledger.errors import RecordConflictError
 from ledger.records.ownership import authorize_new_wallet, authorize_shared
 from ledger.records.schemas import (
     ReferencePriceCreate,

@@ -4,7 +4,7 @@ was made on, and a refused write raises before anything is kept.
 A record is created with :func:`create_record` and edited between :func:`start_edit` (locks the row, checks
 the scope and the version, takes the values before) and :func:`finish_edit` (sets the new values, bumps the
 version, stores the history entry). The history entry and the record flush together; a unique-key clash
-with a concurrent writer becomes a :class:`~ledger.records.errors.RecordConflictError` (409), so two edits
+with a concurrent writer becomes a :class:`~ledger.errors.RecordConflictError` (409), so two edits
 made on the same version cannot both win.
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ledger.db.models import Base
 from ledger.db.records import VERSIONED_RECORDS, Delivery, PurchaseOrder, RecordVersion, Shipment
 from ledger.db.types import Uint256
-from ledger.records.errors import InvalidRecordError, RecordConflictError, RecordNotFoundError
+from ledger.errors import InvalidRecordError, RecordConflictError, RecordNotFoundError
 from ledger.records.ownership import authorize_history, authorize_write
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from api.body_limit import JSON_BODY_LIMIT
-from api.json_depth import MAX_JSON_DEPTH, JsonBodyScanner, NestingScanner, NestingTooDeepError
+from api.errors import NestingTooDeepError
+from api.json_depth import MAX_JSON_DEPTH, JsonBodyScanner, NestingScanner
 from ledger.recursion import SAFE_RECURSION_LIMIT
 from tests.api.hostile import assert_nesting_answer, nested, stored, write_operations
 from tests.api.support import API, TestClient, api_client

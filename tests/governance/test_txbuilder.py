@@ -35,6 +35,7 @@ from ledger.client import LedgerCalls
 from ledger.client.calls import Call
 from ledger.compiler import Build
 from ledger.deploy import Deployment, deploy_local
+from ledger.errors import BatchChecksumError, BatchFileError, WrongChainError
 from ledger.governance.local import BOARD_OWNERS, GUARDIAN_OWNERS, LOCAL_TIMELOCK_DELAY
 from ledger.governance.multisend import batch_transaction, execute_batch, multisend_data, pack_multisend
 from ledger.governance.safe import Operation, SafeAccount, safe_artifact
@@ -42,9 +43,6 @@ from ledger.governance.timelock import OperationState, Timelock, TimelockOperati
 from ledger.governance.txbuilder import (
     TX_BUILDER_VERSION,
     Batch,
-    BatchChecksumError,
-    BatchFileError,
-    WrongChainError,
     batch_checksum,
     parse_batch,
     read_batch,

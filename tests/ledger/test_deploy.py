@@ -5,15 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.deploy import (
-    LEDGER_VERSION,
-    CorruptDeploymentError,
-    Deployment,
-    OutdatedDeploymentError,
-    TokenDeployment,
-    load_deployment,
-    write_deployment,
-)
+from ledger.deploy import LEDGER_VERSION, Deployment, TokenDeployment, load_deployment, write_deployment
+from ledger.errors import CorruptDeploymentError, OutdatedDeploymentError
 from ledger.governance.local import GovernanceDeployment
 from ledger.governance.safe import SafeDeployment
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.errors import InvalidRecordError
 from ledger.orderref import order_ref, reference_of
-from ledger.records.errors import InvalidRecordError
 
 
 @settings(max_examples=200, derandomize=True)

@@ -13,9 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ledger.db.records import Supplier
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, RecordNotFoundError
 from ledger.reconcile import DonorView, donor_view
-from ledger.records.errors import RecordNotFoundError
 from tests.contracts.support import unit
 from tests.reconcile.support import (
     INVOICE,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.db.records import Delivery, Distribution, PurchaseOrder, RecordVersion, Shipment
 from ledger.db.session import write_session
+from ledger.errors import ScopeError
 from ledger.records import service
 from ledger.records.schemas import (
     DeliveryUpdate,
@@ -23,7 +24,7 @@ from ledger.records.schemas import (
     OrderUpdate,
     ShipmentUpdate,
 )
-from ledger.scope import KeyScope, ScopeError
+from ledger.scope import KeyScope
 from tests.records.support import (
     delivery_input,
     distribution_input,

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 
 from ledger.db.records import Document, OrderLine, PurchaseOrder, RecordVersion, Shipment, Supplier
 from ledger.db.session import write_session
+from ledger.errors import DocumentTooLargeError, InvalidRecordError, RecordConflictError, RecordNotFoundError
 from ledger.records import service
-from ledger.records.errors import (
-    DocumentTooLargeError,
-    InvalidRecordError,
-    RecordConflictError,
-    RecordNotFoundError,
-)
 from ledger.records.schemas import (
     DocumentMeta,
     OrderUpdate,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from ledger.db.records import Token
 from ledger.db.session import write_session
+from ledger.errors import RecordConflictError
 from ledger.records import service
-from ledger.records.errors import RecordConflictError
 from ledger.records.schemas import TokenCreate, TokenUpdate
 from tests.records.support import ETH, USDT
 
