@@ -140,4 +140,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _on_ledger_error)
     app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
-

@@ -192,7 +192,6 @@ class OnChain:
             return None
 
 
-
 def short(value: Any) -> str:
     """An event or call argument as people read it: bytes in hex."""
     if isinstance(value, bytes):

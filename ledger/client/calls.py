@@ -18,6 +18,7 @@ from web3.contract import Contract
 #: Native ETH wherever the ledger expects a token address.
 ETH = "0x" + "00" * 20
 
+
 def _parameters(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"name": name, "type": kind} for name, kind in pairs]
 

@@ -48,6 +48,7 @@ from ledger.reconcile.report import (
 K = TypeVar("K")
 V = TypeVar("V")
 
+
 def find_campaign(s: Session, pos: MirrorPosition, campaign_id: int) -> Campaign:
     row = campaign(s, pos, campaign_id)
     if row is None:

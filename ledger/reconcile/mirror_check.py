@@ -105,6 +105,7 @@ LEDGER_VIEWS_ABI: list[dict[str, Any]] = [
 ]
 _ERC20_BALANCE_ABI = [_view("balanceOf", [("account", "address")], _plain([("balance", "uint256")]))]
 
+
 @dataclass(frozen=True)
 class RoundClaim:
     """What the mirror says of one round: its state, the sum of its pledges' USD values, and per token
