@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
-from ledger.db.models import CampaignCreated, TokenAccepted
+from ledger.db.models import CampaignCreated, IndexerCursor, TokenAccepted
 from ledger.db.session import write_session
 from ledger.records import service
 from ledger.records.schemas import (
@@ -73,6 +74,31 @@ def mirror_campaign(
                 for i, token in enumerate(tokens)
             ],
         )
+        # The indexer moves its cursor with the rows it writes: reads stop at the cursor's block.
+        if (
+            conn.execute(
+                select(IndexerCursor.chain_id).where(IndexerCursor.chain_id == meta["chain_id"])
+            ).first()
+            is None
+        ):
+            conn.execute(
+                insert(IndexerCursor),
+                [
+                    {
+                        "chain_id": meta["chain_id"],
+                        "contract": meta["contract"],
+                        "genesis_hash": "0x" + "00" * 32,
+                        "start_block": 0,
+                        "block_number": meta["block_number"],
+                        "block_hash": meta["block_hash"],
+                        "head_block": meta["block_number"],
+                        "finalized_block": meta["block_number"],
+                        "confirmations": 1,
+                        "reorgs": 0,
+                        "updated_at": datetime.now(UTC),
+                    }
+                ],
+            )
 
 
 def supplier_input(**changes: Any) -> SupplierCreate:
