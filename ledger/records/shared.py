@@ -16,9 +16,11 @@ from ledger.errors import RecordConflictError
 from ledger.records.ownership import authorize_new_wallet, authorize_shared
 from ledger.records.schemas import (
     ReferencePriceCreate,
+    ReferencePriceUpdate,
     SupplierCreate,
     SupplierUpdate,
     TokenCreate,
+    TokenUpdate,
 )
 from ledger.records.versions import create_record, edited_values, finish_edit, plain_update, start_edit
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
@@ -75,7 +77,7 @@ def create_reference_price(
     return create_record(s, ReferencePrice(**data.model_dump()), actor=actor)
 
 
-update_reference_price = plain_update(ReferencePrice)
+update_reference_price = plain_update(ReferencePrice, ReferencePriceUpdate)
 
 
 # ─── token names ──────────────────────────────────────────────────────────────────────────────────────────
@@ -92,4 +94,4 @@ def create_token(s: Session, *, data: TokenCreate, actor: str, scope: KeyScope =
     return create_record(s, Token(**data.model_dump()), actor=actor)
 
 
-update_token = plain_update(Token)
+update_token = plain_update(Token, TokenUpdate)

@@ -160,8 +160,9 @@ def finish_edit(s: Session, record: R, before: dict[str, Any], values: Mapping[s
     return record
 
 
-def plain_update(model: type[R]) -> Callable[..., R]:
-    """The edit of a ``model`` record bound by no rule beyond its schema's: the fields set, versioned."""
+def plain_update(model: type[R], schema: type[RecordUpdate]) -> Callable[..., R]:
+    """The edit of a ``model`` record bound by no rule beyond its ``schema``'s: the fields set, versioned.
+    ``changes`` is annotated with ``schema``, from which the API builds the route's body."""
 
     def update(
         s: Session, *, record_id: int, changes: RecordUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
@@ -169,6 +170,7 @@ def plain_update(model: type[R]) -> Callable[..., R]:
         record, before = start_edit(s, model, record_id, changes.version, scope)
         return finish_edit(s, record, before, edited_values(changes), actor=actor)
 
+    update.__annotations__ = {**update.__annotations__, "changes": schema}
     return update
 
 
