@@ -46,18 +46,7 @@ def served_api(database_url: str, *, rpc_url: str | None, log: Path, timeout: fl
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise ApiStartError(f"the API exited with {process.returncode}: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise ApiStartError(
-                    f"the API did not answer within {timeout:.0f} s: {log.read_text()[-2000:]}"
-                )
-            time.sleep(0.1)
+        await_health(process, base_url, log, timeout=timeout)
         yield base_url
     finally:
         process.terminate()
@@ -66,3 +55,26 @@ def served_api(database_url: str, *, rpc_url: str | None, log: Path, timeout: fl
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def await_health(
+    process: subprocess.Popen[bytes],
+    base_url: str,
+    log: Path,
+    *,
+    timeout: float,
+    name: str = "the API",
+    error: type[Exception] = ApiStartError,
+) -> None:
+    """Wait until ``base_url/health`` answers 200; raise ``error`` (with the end of ``log``) when
+    ``process`` exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise error(f"{name} exited with {process.returncode}: {log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise error(f"{name} did not answer within {timeout:.0f} s: {log.read_text()[-2000:]}")
+        time.sleep(0.1)

@@ -45,11 +45,6 @@ def not_local_because(url: str, chain_id: int) -> str | None:
     return None
 
 
-def is_local_chain(url: str, chain_id: int) -> bool:
-    """A chain whose development accounts may sign (see :func:`not_local_because`)."""
-    return not_local_because(url, chain_id) is None
-
-
 def require_local_chain(url: str, chain_id: int, *, advice: str) -> None:
     """Refuse, saying why and ``advice``, to let the development accounts sign for a chain that is not a
     local chain on this machine. Every use of their keys goes through here."""

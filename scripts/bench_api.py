@@ -49,7 +49,6 @@ import argparse
 import cProfile
 import hashlib
 import io
-import json
 import math
 import pstats
 import re
@@ -72,6 +71,7 @@ from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+from devtools.bench import conclude
 from devtools.served import served_api
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.client import LedgerClient
@@ -751,15 +751,8 @@ def main() -> int:
         checks[f"{name} deep page ≤ 2 × first page"] = figures["deep_vs_first"] <= TARGETS["deep_vs_first"]
     if args.no_postgres:
         results["postgres"] = None
-    for name, ok in checks.items():
-        say(f"  {'met   ' if ok else 'MISSED'} {name}")
-    results["missed"] = [name for name, ok in checks.items() if not ok]
     results["repeat"] = args.repeat
-    results["seconds"] = round(time.perf_counter() - started, 1)
-    say(f"  {results['seconds']:.0f} s in all")
-    if args.json:
-        print(json.dumps(results), flush=True)
-    return 0
+    return conclude(results, checks, started, as_json=args.json, say=say)
 
 
 if __name__ == "__main__":

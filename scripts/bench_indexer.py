@@ -43,7 +43,6 @@ Targets (2 cores): ``sqlite_eps`` ≥ 20,000 and ≥ 0.5 × ``ceiling_eps``; ``p
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing
 import os
@@ -66,6 +65,7 @@ from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.types import Nonce, TxParams, Wei
 
+from devtools.bench import conclude
 from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
 from ledger.client import LedgerClient
 from ledger.compiler import Build, compile_contracts
@@ -507,14 +507,7 @@ def main() -> int:
             else f", PostgreSQL {postgres_eps:,.0f}/s ({postgres_eps / ceiling:.2f} ×)"
         )
     )
-    for name, ok in checks.items():
-        say(f"  {'met   ' if ok else 'MISSED'} {name}")
-    results["missed"] = [name for name, ok in checks.items() if not ok]
-    results["seconds"] = round(time.perf_counter() - started, 1)
-    say(f"  {results['seconds']:.0f} s in all")
-    if args.json:
-        print(json.dumps(results), flush=True)
-    return 0
+    return conclude(results, checks, started, as_json=args.json, say=say)
 
 
 if __name__ == "__main__":

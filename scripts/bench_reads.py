@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import statistics
@@ -42,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from devtools.bench import conclude
+from devtools.served import await_health
 from ledger.node import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,16 +91,7 @@ def served(database_url: str, workers: int, log: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"serve exited with {process.returncode}: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"serve did not answer in 60 s: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+        await_health(process, base, log, timeout=60, name="serve", error=SystemExit)
         yield base
     finally:
         os.killpg(process.pid, 15)  # its own session: uvicorn's worker processes go too
@@ -239,13 +231,7 @@ def main() -> int:
         ratio = workers_1.get(f"{name}_vs_health")
         checks[f"{name} ≥ {target} × /health"] = isinstance(ratio, float) and ratio >= target
     checks[f"workers 2 ≥ {WORKERS_TARGET} × workers 1"] = results["workers_2_vs_1"] >= WORKERS_TARGET  # type: ignore[operator]
-    for name, ok in checks.items():
-        say(f"  {'met   ' if ok else 'MISSED'} {name}")
-    results["missed"] = [name for name, ok in checks.items() if not ok]
-    results["seconds"] = round(time.perf_counter() - started, 1)
-    if args.json:
-        print(json.dumps(results), flush=True)
-    return 0
+    return conclude(results, checks, started, as_json=args.json, say=say)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 #: Help panels, by who uses the commands.
 RUN = "Run the system"
-READ = "Read and check (anyone)"
 ADMIN = "Admin (the organisation, through its timelock)"
 GUARDIAN = "Guardian (immediate, protective)"
 MANAGER = "Campaign manager"

@@ -12,7 +12,7 @@ from ledger.cli import context
 from ledger.cli.app import AUDITOR, app
 from ledger.cli.onchain import OnChain
 from ledger.cli.options import CampaignArgument, DatabaseUrlOption, Sending, sends
-from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.plan import Plan, Role
 from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
@@ -112,16 +112,12 @@ def attest(
             findings=len(report.findings),
             error_findings=len(errors),
         )
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.attest_report(campaign, report_hash, report.as_of_block, where),
+            f"Anchor the hash of campaign {campaign}'s report as of block {report.as_of_block}",
             title=f"Attest the report of campaign {campaign}",
             role=Role.AUDITOR,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.attest_report(campaign, report_hash, report.as_of_block, where),
-                    f"Anchor the hash of campaign {campaign}'s report as of block {report.as_of_block}",
-                )
-            ],
             facts=[
                 ("Report", report.report_hash),
                 (

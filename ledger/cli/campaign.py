@@ -100,16 +100,12 @@ def set_manager(
 
     def plan(chain: OnChain) -> Plan:
         current = chain.ledger.campaign(campaign).manager
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.set_manager(campaign, new_manager),
+            f"Make {new_manager} the manager of campaign {campaign} (now {current})",
             title=f"Set the manager of campaign {campaign}",
             role=Role.ADMIN,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.set_manager(campaign, new_manager),
-                    f"Make {new_manager} the manager of campaign {campaign} (now {current})",
-                )
-            ],
         )
 
     run_plan(plan, sending)

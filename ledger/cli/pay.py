@@ -21,7 +21,7 @@ from ledger.cli.app import MANAGER, app, console
 from ledger.cli.onchain import OnChain
 from ledger.cli.options import DatabaseUrlOption, Sending, sends
 from ledger.cli.parse import amount as parse_amount
-from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.plan import Plan, Role
 from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
@@ -201,18 +201,12 @@ def pay(
             ),
         ]
         facts += [("Override", f"{r}: {reason}") for r in refusals]
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.disburse(po.campaign_id, token, supplier.wallet, to_pay, ref, invoice_hash),
+            f"Pay {supplier.name} ({supplier.wallet}) against order {po.reference}",
             title=f"Pay order {po.reference} of campaign {po.campaign_id}",
             role=Role.MANAGER,
             campaign_id=po.campaign_id,
-            steps=[
-                Step(
-                    chain.ledger.calls.disburse(
-                        po.campaign_id, token, supplier.wallet, to_pay, ref, invoice_hash
-                    ),
-                    f"Pay {supplier.name} ({supplier.wallet}) against order {po.reference}",
-                )
-            ],
             amounts=[chain.amount(po.campaign_id, token, to_pay)],
             facts=facts,
         )

@@ -82,6 +82,23 @@ class Plan:
     #: Turns the mined results into lines for people (what was created, its id, when it takes effect).
     outcome: Outcome | None = None
 
+    @classmethod
+    def of_one(
+        cls,
+        call: Call,
+        says: str,
+        *,
+        title: str,
+        role: Role,
+        campaign_id: int | None = None,
+        amounts: list[Amount] | None = None,
+        facts: list[tuple[str, str]] | None = None,
+        outcome: Outcome | None = None,
+    ) -> Plan:
+        """A plan of one call."""
+        steps = [Step(call, says)]
+        return cls(title, role, steps, campaign_id, amounts=amounts or [], facts=facts or [], outcome=outcome)
+
 
 def first_event(name: str, read: Callable[[Any], dict[str, Any]]) -> Outcome:
     """A plan's ``outcome``: ``read`` of the first ``name`` event the mined transactions emitted."""

@@ -11,7 +11,7 @@ from ledger.cli.app import MANAGER, app
 from ledger.cli.onchain import OnChain
 from ledger.cli.options import CampaignArgument, RoundArgument, Sending, sends
 from ledger.cli.parse import amount, moment
-from ledger.cli.plan import Plan, Role, Step, first_event
+from ledger.cli.plan import Plan, Role, first_event
 from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
@@ -81,17 +81,13 @@ def open_round(
             if all_or_nothing
             else "keep what is raised, even below the goal"
         )
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.open_round(campaign, opens, closes, goal, all_or_nothing),
+            f"Open round {round_id} of campaign {campaign} for {duration(closes - opens)}, "
+            f"goal {human_decimal(usd(goal))} USD",
             title=f"Open round {round_id} of campaign {campaign}",
             role=Role.MANAGER,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.open_round(campaign, opens, closes, goal, all_or_nothing),
-                    f"Open round {round_id} of campaign {campaign} for {duration(closes - opens)}, "
-                    f"goal {human_decimal(usd(goal))} USD",
-                )
-            ],
             facts=[("From", utc(opens)), ("Until", utc(closes)), ("Rule", rule)],
             outcome=first_event("RoundOpened", _opened),
         )
@@ -131,17 +127,13 @@ def close_round(
             outcome = "fails: every donor can take their pledge back (`refund push` or `refund claim`)"
         else:
             outcome = "misses its goal; the manager keeps what was raised (not all or nothing)"
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.close_round(campaign, round_id),
+            f"Close round {round_id} of campaign {campaign}: it {outcome}",
             title=f"Close round {round_id} of campaign {campaign}",
             # Before its end only the manager may close it (to bank a goal already met); after, anyone.
             role=Role.ANYONE if ended else Role.MANAGER,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.close_round(campaign, round_id),
-                    f"Close round {round_id} of campaign {campaign}: it {outcome}",
-                )
-            ],
             facts=[
                 (
                     "Raised",

@@ -11,7 +11,7 @@ from ledger.cli import context
 from ledger.cli.app import GUARDIAN, MANAGER, app
 from ledger.cli.onchain import OnChain
 from ledger.cli.options import CampaignArgument, DatabaseUrlOption, Sending, sends
-from ledger.cli.plan import Plan, Role, Step, first_event
+from ledger.cli.plan import Plan, Role, first_event
 from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
@@ -90,17 +90,12 @@ def approve(
                 f"(payable from {utc(current.effective_at)})"
             )
         payable_from = chain.now() + info.supplier_delay
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.approve_supplier(campaign, record.wallet, record_hash),
+            f"Approve {record.name} ({record.country}), wallet {record.wallet}, for campaign {campaign}",
             title=f"Approve supplier {record.id} for campaign {campaign}",
             role=Role.MANAGER,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.approve_supplier(campaign, record.wallet, record_hash),
-                    f"Approve {record.name} ({record.country}), wallet {record.wallet}, "
-                    f"for campaign {campaign}",
-                )
-            ],
             facts=[
                 ("Record", f"supplier {record.id} version {record.version}: sha256 0x{record_hash.hex()}"),
                 (
@@ -143,16 +138,12 @@ def revoke(
     def plan(chain: OnChain) -> Plan:
         if not chain.ledger.supplier_approval(campaign, wallet).approved:
             raise LedgerError(f"{name} is not approved for campaign {campaign}: nothing to revoke")
-        return Plan(
+        return Plan.of_one(
+            chain.ledger.calls.revoke_supplier(campaign, wallet),
+            f"Revoke {name}: campaign {campaign} can no longer pay it",
             title=f"Revoke a supplier of campaign {campaign}",
             role=Role.REVOKER,
             campaign_id=campaign,
-            steps=[
-                Step(
-                    chain.ledger.calls.revoke_supplier(campaign, wallet),
-                    f"Revoke {name}: campaign {campaign} can no longer pay it",
-                )
-            ],
         )
 
     run_plan(plan, sending)

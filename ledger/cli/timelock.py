@@ -11,7 +11,7 @@ import typer
 from ledger.cli.app import ADMIN, app
 from ledger.cli.onchain import OnChain
 from ledger.cli.options import Sending, sends
-from ledger.cli.plan import Plan, Role, Step
+from ledger.cli.plan import Plan, Role
 from ledger.cli.sending import run_plan
 from ledger.errors import LedgerError
 
@@ -70,15 +70,11 @@ def execute(
             ready = timelock.ready_at(scheduled)
             raise LedgerError(f"operation 0x{operation_id.hex()} is not ready: it can run from {utc(ready)}")
         described = [chain.describe_call(call) for call in scheduled.calls]
-        return Plan(
+        return Plan.of_one(
+            Call(timelock.address, timelock.execute_data(scheduled), 0, "executeBatch"),
+            f"Run {len(scheduled.calls)} call(s) the admin scheduled: " + "; ".join(described),
             title=f"Execute timelock operation 0x{operation_id.hex()[:12]}…",
             role=Role.ANYONE,
-            steps=[
-                Step(
-                    Call(timelock.address, timelock.execute_data(scheduled), 0, "executeBatch"),
-                    f"Run {len(scheduled.calls)} call(s) the admin scheduled: " + "; ".join(described),
-                )
-            ],
             outcome=_ran,
         )
 

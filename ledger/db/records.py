@@ -37,17 +37,6 @@ from ledger.db.types import ExactDecimal, Uint256
 #: price with sub-cent precision), exact on both backends.
 Money = ExactDecimal()
 
-#: The kinds of document the reconciliation knows how to use.
-DOCUMENT_KINDS = (
-    "invoice",
-    "purchase_order",
-    "bill_of_lading",
-    "delivery_note",
-    "handover_certificate",
-    "other",
-)
-VETTING_STATUSES = ("pending", "approved", "rejected", "suspended")
-ORDER_STATUSES = ("open", "cancelled")
 API_ROLES = ("manager", "auditor")
 
 

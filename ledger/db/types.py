@@ -8,8 +8,9 @@ connection (see :mod:`ledger.db.engine`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Dialect, Numeric, String
 from sqlalchemy.ext.compiler import compiles
@@ -17,34 +18,45 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+_T = TypeVar("_T")
+
 #: Name of the exact big-integer SUM registered on SQLite connections.
 SQLITE_UINT_SUM = "pl_uint_sum"
 
 
-class Uint256(TypeDecorator[int]):
+class _NumericAsText(TypeDecorator[_T]):
+    """``NUMERIC(precision, scale)`` on PostgreSQL; on SQLite, whose numbers are 64-bit integers or binary
+    floats, the value's decimal string in a ``VARCHAR(sqlite_length)``."""
+
+    precision: int
+    scale: int
+    sqlite_length: int
+    to_text: Callable[[_T], str]
+    from_stored: Callable[[Any], _T]
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.sqlite_length))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: _T | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return self.to_text(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
+        return None if value is None else self.from_stored(value)
+
+
+class Uint256(_NumericAsText[int]):
     """An EVM integer (unsigned or signed, up to 256 bits) as a Python ``int``, exact on every backend."""
 
     impl = Numeric(78, 0)
     cache_ok = True
+    precision, scale, sqlite_length = 78, 0, 79
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(79))
-        return dialect.type_descriptor(Numeric(78, 0, asdecimal=True))
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return str(value)
-        return value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, Decimal):
-            return int(value)
-        return int(value)
+    to_text = staticmethod(str)
+    from_stored = staticmethod(int)
 
 
 def canonical_decimal(value: Decimal) -> Decimal:
@@ -55,28 +67,20 @@ def canonical_decimal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-class ExactDecimal(TypeDecorator[Decimal]):
+class ExactDecimal(_NumericAsText[Decimal]):
     """A price or fiat amount as a ``Decimal``: ``NUMERIC(38, 8)`` on PostgreSQL; on SQLite, whose
     NUMERIC is a binary float, its decimal string. Values come back without trailing zeros."""
 
     impl = Numeric(38, 8)
     cache_ok = True
+    precision, scale, sqlite_length = 38, 8, 60
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(60))
-        return dialect.type_descriptor(Numeric(38, 8, asdecimal=True))
+    @staticmethod
+    def to_text(value: Decimal) -> str:
+        return format(canonical_decimal(Decimal(value)), "f")
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return format(canonical_decimal(Decimal(value)), "f")
-        return value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
+    @staticmethod
+    def from_stored(value: Any) -> Decimal:
         return canonical_decimal(Decimal(value))
 
 

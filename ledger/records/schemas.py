@@ -124,6 +124,12 @@ class _Input(BaseModel):
         return value
 
 
+class RecordUpdate(_Input):
+    """An edit: the version it was made against (a stale one is refused) and the fields it sets."""
+
+    version: Version
+
+
 class SupplierCreate(_Input):
     name: Name
     country: Country
@@ -132,8 +138,7 @@ class SupplierCreate(_Input):
     notes: Notes = ""
 
 
-class SupplierUpdate(_Input):
-    version: Version
+class SupplierUpdate(RecordUpdate):
     name: Name | None = None
     country: Country | None = None
     wallet: Wallet | None = None
@@ -150,8 +155,7 @@ class ReferencePriceCreate(_Input):
     as_of: date | None = None
 
 
-class ReferencePriceUpdate(_Input):
-    version: Version
+class ReferencePriceUpdate(RecordUpdate):
     unit_price: PositivePrice | None = None
     source: Notes | None = None
     as_of: date | None = None
@@ -179,8 +183,7 @@ class OrderCreate(_Input):
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=1_000)]
 
 
-class OrderUpdate(_Input):
-    version: Version
+class OrderUpdate(RecordUpdate):
     supplier_id: RowId | None = None
     payment_token: ChecksumAddress | None = None
     payment_amount: BaseUnits | None = None
@@ -219,8 +222,7 @@ class ShipmentCreate(_Input):
     items: Items
 
 
-class ShipmentUpdate(_Input):
-    version: Version
+class ShipmentUpdate(RecordUpdate):
     reference: ShipmentReference | None = None
     carrier: OptionalName | None = None
     origin: Name | None = None
@@ -240,8 +242,7 @@ class DeliveryCreate(_Input):
     items: Items
 
 
-class DeliveryUpdate(_Input):
-    version: Version
+class DeliveryUpdate(RecordUpdate):
     consignee: Name | None = None
     place: Name | None = None
     delivered_on: date | None = None
@@ -258,8 +259,7 @@ class DistributionCreate(_Input):
     document_id: RowId | None = None
 
 
-class DistributionUpdate(_Input):
-    version: Version
+class DistributionUpdate(RecordUpdate):
     recipient: Name | None = None
     quantity: Quantity | None = None
     distributed_on: date | None = None
@@ -273,7 +273,6 @@ class TokenCreate(_Input):
     name: OptionalName = ""
 
 
-class TokenUpdate(_Input):
-    version: Version
+class TokenUpdate(RecordUpdate):
     symbol: TokenSymbol | None = None
     name: OptionalName | None = None

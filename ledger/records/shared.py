@@ -22,7 +22,7 @@ from ledger.records.schemas import (
     TokenCreate,
     TokenUpdate,
 )
-from ledger.records.versions import create_record, edited_values, finish_edit, start_edit
+from ledger.records.versions import create_record, edited_values, finish_edit, plain_update, start_edit
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
 
 # ─── suppliers ──────────────────────────────────────────────────────────────────────────────────────────
@@ -77,11 +77,7 @@ def create_reference_price(
     return create_record(s, ReferencePrice(**data.model_dump()), actor=actor)
 
 
-def update_reference_price(
-    s: Session, *, record_id: int, changes: ReferencePriceUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
-) -> ReferencePrice:
-    price, before = start_edit(s, ReferencePrice, record_id, changes.version, scope)
-    return finish_edit(s, price, before, edited_values(changes), actor=actor)
+update_reference_price = plain_update(ReferencePrice, ReferencePriceUpdate)
 
 
 # ─── token names ──────────────────────────────────────────────────────────────────────────────────────────
@@ -98,8 +94,4 @@ def create_token(s: Session, *, data: TokenCreate, actor: str, scope: KeyScope =
     return create_record(s, Token(**data.model_dump()), actor=actor)
 
 
-def update_token(
-    s: Session, *, record_id: int, changes: TokenUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
-) -> Token:
-    token, before = start_edit(s, Token, record_id, changes.version, scope)
-    return finish_edit(s, token, before, edited_values(changes), actor=actor)
+update_token = plain_update(Token, TokenUpdate)

@@ -10,7 +10,7 @@ made on the same version cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from ledger.db.records import VERSIONED_RECORDS, Delivery, PurchaseOrder, Record
 from ledger.db.types import Uint256
 from ledger.errors import InvalidRecordError, RecordConflictError, RecordNotFoundError
 from ledger.records.ownership import authorize_history, authorize_write
+from ledger.records.schemas import RecordUpdate
 from ledger.scope import EVERY_CAMPAIGN, KeyScope
 
 #: The record types with a history, by the name the API uses.
@@ -157,6 +158,20 @@ def finish_edit(s: Session, record: R, before: dict[str, Any], values: Mapping[s
     edited.updated_at, edited.updated_by = now(), actor
     record_version(s, type_name(type(record)), record, actor=actor, before=before, version=edited.version)
     return record
+
+
+def plain_update(model: type[R], schema: type[RecordUpdate]) -> Callable[..., R]:
+    """The edit of a ``model`` record bound by no rule beyond its ``schema``'s: the fields set, versioned.
+    ``changes`` is annotated with ``schema``, from which the API builds the route's body."""
+
+    def update(
+        s: Session, *, record_id: int, changes: RecordUpdate, actor: str, scope: KeyScope = EVERY_CAMPAIGN
+    ) -> R:
+        record, before = start_edit(s, model, record_id, changes.version, scope)
+        return finish_edit(s, record, before, edited_values(changes), actor=actor)
+
+    update.__annotations__ = {**update.__annotations__, "changes": schema}
+    return update
 
 
 def edited_values(update: BaseModel, *, skip: Iterable[str] = ()) -> dict[str, Any]:
