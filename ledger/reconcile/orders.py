@@ -50,18 +50,7 @@ def by(rows: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
 
 
 def payment_model(p: DisbursedRow) -> Payment:
-    return Payment(
-        tx_hash=p.tx_hash,
-        log_index=p.log_index,
-        block_number=p.block_number,
-        block_timestamp=p.block_timestamp,
-        supplier=p.supplier,
-        token=p.token,
-        amount=p.amount,
-        purchase_order_ref=p.purchase_order_ref,
-        order_reference=reference_of(p.purchase_order_ref),
-        invoice_hash=p.invoice_hash,
-    )
+    return Payment(**vars(p), order_reference=reference_of(p.purchase_order_ref))
 
 
 def token_amounts(pairs: Iterable[tuple[str, int]]) -> list[TokenAmount]:
