@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ChainIdDep, SessionDep, SettingsDep
 from api.pagination import PageDep, PageParams, keyset_page, where_equal
-from api.params import CampaignFilter
+from api.params import CampaignFilter, DonorFilter, RoundFilter, TokenFilter
 from api.schemas.common import Page
 from ledger.reads.aggregates import CampaignAggregates
 from ledger.reads.campaigns import Campaign, campaign
@@ -63,6 +63,16 @@ def event_pages(
 
 #: The reads of a list of chain events, with the query parameters every such list takes.
 EventPagesDep = Annotated[EventPages, Depends(event_pages)]
+
+
+def donor_event_filters(
+    round_id: RoundFilter = None, donor: DonorFilter = None, token: TokenFilter = None
+) -> dict[str, object]:
+    return {"round_id": round_id, "donor": donor, "token": token}
+
+
+#: The filters of a list of donors' events (pledges, refunds), as :meth:`EventPages.answer` takes them.
+DonorEventFiltersDep = Annotated[dict[str, object], Depends(donor_event_filters)]
 
 
 @dataclass(frozen=True)

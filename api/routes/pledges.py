@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.chain import EventPagesDep
-from api.params import DonorFilter, RoundFilter, TokenFilter
+from api.chain import DonorEventFiltersDep, EventPagesDep
 from api.schemas.pledges import PledgesPublic
 from ledger.db.models import Pledged
 
@@ -13,10 +12,5 @@ router = APIRouter(prefix="/pledges", tags=["pledges"])
 
 
 @router.get("", response_model=PledgesPublic, summary="Pledges in chain order, each with its confirmation")
-def list_pledges(
-    events: EventPagesDep,
-    round_id: RoundFilter = None,
-    donor: DonorFilter = None,
-    token: TokenFilter = None,
-) -> PledgesPublic:
-    return events.answer(Pledged, PledgesPublic, round_id=round_id, donor=donor, token=token)
+def list_pledges(events: EventPagesDep, filters: DonorEventFiltersDep) -> PledgesPublic:
+    return events.answer(Pledged, PledgesPublic, **filters)

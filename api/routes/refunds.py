@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.chain import EventPagesDep
-from api.params import DonorFilter, RoundFilter, TokenFilter
+from api.chain import DonorEventFiltersDep, EventPagesDep
 from api.schemas.refunds import RefundsPublic
 from ledger.db.models import Refunded
 
@@ -13,10 +12,5 @@ router = APIRouter(prefix="/refunds", tags=["refunds"])
 
 
 @router.get("", response_model=RefundsPublic, summary="Refunds in chain order")
-def list_refunds(
-    events: EventPagesDep,
-    round_id: RoundFilter = None,
-    donor: DonorFilter = None,
-    token: TokenFilter = None,
-) -> RefundsPublic:
-    return events.answer(Refunded, RefundsPublic, round_id=round_id, donor=donor, token=token)
+def list_refunds(events: EventPagesDep, filters: DonorEventFiltersDep) -> RefundsPublic:
+    return events.answer(Refunded, RefundsPublic, **filters)
