@@ -17,8 +17,7 @@ from api.schemas.pending import (
     PendingChangesPublic,
     PendingOperationPublic,
 )
-from ledger.db.models import IndexerCursor
-from ledger.reads.mirror import mirror_position
+from ledger.reads.mirror import position_of
 from ledger.reconcile.changes import PendingCall, PendingChange, PendingOperation, utc_datetime
 from ledger.reconcile.pending import block_time, pending_changes
 
@@ -27,60 +26,49 @@ router = APIRouter(tags=["pending changes"])
 
 def _call(call: PendingCall) -> PendingCallPublic:
     function = call.function
-    return PendingCallPublic(
-        index=call.index,
-        target=call.target,
-        target_name=call.target_name,
-        value=call.value,
-        data=call.data,
-        function=function.name if function else None,
-        signature=function.signature if function else None,
-        arguments=[
-            CallArgumentPublic(name=a.name, type=a.type, value=a.value)
-            for a in (function.arguments if function else ())
-        ],
-        campaign_id=call.campaign_id,
-        text=call.text(),
+    return PendingCallPublic.model_validate(
+        {
+            **vars(call),
+            "function": function.name if function else None,
+            "signature": function.signature if function else None,
+            "arguments": [
+                CallArgumentPublic(name=a.name, type=a.type, value=a.value)
+                for a in (function.arguments if function else ())
+            ],
+            "campaign_id": call.campaign_id,
+            "text": call.text(),
+        }
     )
 
 
 def _operation(operation: PendingOperation | None) -> PendingOperationPublic | None:
     if operation is None:
         return None
-    return PendingOperationPublic(
-        operation_id=operation.operation_id,
-        predecessor=operation.predecessor,
-        salt=operation.salt,
-        delay=operation.delay,
-        calls=[_call(c) for c in operation.calls],
+    return PendingOperationPublic.model_validate(
+        {**vars(operation), "calls": [_call(c) for c in operation.calls]}
     )
 
 
 def change_public(change: PendingChange) -> PendingChangePublic:
-    return PendingChangePublic(
-        kind=change.kind,
-        description=change.description,
-        campaign_ids=list(change.campaign_ids),
-        all_campaigns=change.all_campaigns,
-        effective_at=utc_datetime(change.effective_at),
-        effective_at_unix=change.effective_at,
-        ready=change.ready,
-        scheduled_block=change.scheduled.block_number,
-        scheduled_at=utc_datetime(change.scheduled.block_timestamp),
-        tx_hash=change.scheduled.tx_hash,
-        log_index=change.scheduled.log_index,
-        supplier=change.supplier,
-        record_hash=change.record_hash,
-        new_admin=change.new_admin,
-        new_delay=change.new_delay,
-        operation=_operation(change.operation),
+    scheduled = change.scheduled
+    return PendingChangePublic.model_validate(
+        {
+            **vars(change),
+            "effective_at": utc_datetime(change.effective_at),
+            "effective_at_unix": change.effective_at,
+            "scheduled_block": scheduled.block_number,
+            "scheduled_at": utc_datetime(scheduled.block_timestamp),
+            "tx_hash": scheduled.tx_hash,
+            "log_index": scheduled.log_index,
+            "operation": _operation(change.operation),
+        }
     )
 
 
 def _pending(session: Session, chain_id: int | None, campaign_id: int | None) -> PendingChangesPublic:
-    if chain_id is None or session.get(IndexerCursor, chain_id) is None:
+    pos = position_of(session, chain_id)
+    if pos is None:
         return PendingChangesPublic(chain_id=chain_id, as_of_block=None, as_of_time=None, data=[])
-    pos = mirror_position(session, chain_id)
     changes = pending_changes(session, pos, campaign_id=campaign_id)
     return PendingChangesPublic(
         chain_id=chain_id,

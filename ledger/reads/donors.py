@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Pledged, Refunded
 from ledger.reads.mirror import MirrorPosition, mirrored
+from ledger.reads.rows import select_fields
 
 
 @dataclass(frozen=True)
-class DonorPledgeRow:
+class DonorEventRow:
     tx_hash: str
     log_index: int
     block_number: int
@@ -20,52 +21,36 @@ class DonorPledgeRow:
     round_id: int
     token: str
     amount: int
+
+
+@dataclass(frozen=True)
+class DonorPledgeRow(DonorEventRow):
     usd_value: int
 
 
 @dataclass(frozen=True)
-class DonorRefundRow:
-    tx_hash: str
-    log_index: int
-    block_number: int
-    block_timestamp: int
-    round_id: int
-    token: str
-    amount: int
+class DonorRefundRow(DonorEventRow):
     caller: str
 
 
-def donor_pledges(s: Session, pos: MirrorPosition, campaign_id: int, donor: str) -> list[DonorPledgeRow]:
+R = TypeVar("R", bound=DonorEventRow)
+
+
+def _donor_events(
+    s: Session, pos: MirrorPosition, model: Any, row_type: type[R], campaign_id: int, donor: str
+) -> list[R]:
+    """The donor's ``model`` events in the campaign in chain order, as ``row_type`` (fields name columns)."""
     rows = s.execute(
-        select(
-            Pledged.tx_hash,
-            Pledged.log_index,
-            Pledged.block_number,
-            Pledged.block_timestamp,
-            Pledged.round_id,
-            Pledged.token,
-            Pledged.amount,
-            Pledged.usd_value,
-        )
-        .where(*mirrored(Pledged, pos, campaign_id), Pledged.donor == donor)
-        .order_by(Pledged.block_number, Pledged.log_index)
+        select_fields(model, row_type)
+        .where(*mirrored(model, pos, campaign_id), model.donor == donor)
+        .order_by(model.block_number, model.log_index)
     )
-    return [DonorPledgeRow(*row) for row in rows]
+    return [row_type(*row) for row in rows]
+
+
+def donor_pledges(s: Session, pos: MirrorPosition, campaign_id: int, donor: str) -> list[DonorPledgeRow]:
+    return _donor_events(s, pos, Pledged, DonorPledgeRow, campaign_id, donor)
 
 
 def donor_refunds(s: Session, pos: MirrorPosition, campaign_id: int, donor: str) -> list[DonorRefundRow]:
-    rows = s.execute(
-        select(
-            Refunded.tx_hash,
-            Refunded.log_index,
-            Refunded.block_number,
-            Refunded.block_timestamp,
-            Refunded.round_id,
-            Refunded.token,
-            Refunded.amount,
-            Refunded.caller,
-        )
-        .where(*mirrored(Refunded, pos, campaign_id), Refunded.donor == donor)
-        .order_by(Refunded.block_number, Refunded.log_index)
-    )
-    return [DonorRefundRow(*row) for row in rows]
+    return _donor_events(s, pos, Refunded, DonorRefundRow, campaign_id, donor)

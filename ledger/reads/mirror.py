@@ -3,7 +3,7 @@ and the ``WHERE`` clauses that keep a read inside the mirror (one chain, one cam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -52,18 +52,8 @@ def mirror_position(s: Session, chain_id: int | None) -> MirrorPosition:
         .order_by(Block.number.desc())
         .limit(1)
     )
-    return MirrorPosition(
-        chain_id=cursor.chain_id,
-        contract=cursor.contract,
-        timelock=cursor.timelock,
-        genesis_hash=cursor.genesis_hash,
-        reorgs=cursor.reorgs,
-        block_number=cursor.block_number,
-        block_hash=cursor.block_hash,
-        head_block=cursor.head_block,
-        updated_at=cursor.updated_at,
-        timestamp=timestamp,
-    )
+    columns = {f.name: getattr(cursor, f.name) for f in fields(MirrorPosition) if f.name != "timestamp"}
+    return MirrorPosition(**columns, timestamp=timestamp)
 
 
 def position_of(s: Session, chain_id: int | None) -> MirrorPosition | None:

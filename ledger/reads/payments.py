@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Disbursed
 from ledger.reads.mirror import MirrorPosition, mirrored
+from ledger.reads.rows import select_fields
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,7 @@ class DisbursedRow:
 def disbursements(s: Session, pos: MirrorPosition, campaign_id: int) -> list[DisbursedRow]:
     """Every payment of the campaign, in chain order."""
     rows = s.execute(
-        select(
-            Disbursed.tx_hash,
-            Disbursed.log_index,
-            Disbursed.block_number,
-            Disbursed.block_timestamp,
-            Disbursed.supplier,
-            Disbursed.token,
-            Disbursed.amount,
-            Disbursed.purchase_order_ref,
-            Disbursed.invoice_hash,
-        )
+        select_fields(Disbursed, DisbursedRow)
         .where(*mirrored(Disbursed, pos, campaign_id))
         .order_by(Disbursed.block_number, Disbursed.log_index)
     )

@@ -5,7 +5,7 @@ one query whatever the size of the campaign."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from ledger.db.records import (
     ShipmentItem,
     Supplier,
 )
+from ledger.reads.rows import select_fields
 from ledger.reads.units import money
 
 
@@ -84,23 +85,11 @@ def _campaign_orders(campaign_id: int) -> Any:
 
 def order_lines(s: Session, campaign_id: int) -> list[LineRow]:
     rows = s.execute(
-        select(
-            OrderLine.id,
-            OrderLine.order_id,
-            OrderLine.line_no,
-            OrderLine.item,
-            OrderLine.unit,
-            OrderLine.quantity,
-            OrderLine.unit_price,
-            OrderLine.currency,
-        )
+        select_fields(OrderLine, LineRow)
         .where(OrderLine.order_id.in_(_campaign_orders(campaign_id)))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
-    return [
-        LineRow(i, order_id, line_no, item, unit, quantity, money(price), currency)
-        for i, order_id, line_no, item, unit, quantity, price, currency in rows
-    ]
+    return [replace(line, unit_price=money(line.unit_price)) for line in (LineRow(*row) for row in rows)]
 
 
 @dataclass(frozen=True)
@@ -113,25 +102,15 @@ class DocumentRow:
     currency: str | None
 
 
-_DOCUMENT_COLUMNS = (
-    Document.id,
-    Document.kind,
-    Document.order_id,
-    Document.sha256,
-    Document.amount,
-    Document.currency,
-)
-
-
 def _document(row: Any) -> DocumentRow:
-    i, kind, order_id, digest, amount, currency = row
-    return DocumentRow(i, kind, order_id, digest, None if amount is None else money(amount), currency)
+    document = DocumentRow(*row)
+    return document if document.amount is None else replace(document, amount=money(document.amount))
 
 
 def invoices(s: Session, campaign_id: int) -> list[DocumentRow]:
     """The invoices of the campaign's orders (the files themselves are not read)."""
     rows = s.execute(
-        select(*_DOCUMENT_COLUMNS)
+        select_fields(Document, DocumentRow)
         .where(Document.kind == "invoice", Document.order_id.in_(_campaign_orders(campaign_id)))
         .order_by(Document.id)
     )
@@ -143,7 +122,7 @@ def documents_by_sha256(s: Session, digests: Iterable[str]) -> dict[str, Documen
     wanted = sorted(set(digests))
     if not wanted:
         return {}
-    rows = s.execute(select(*_DOCUMENT_COLUMNS).where(Document.sha256.in_(wanted)))
+    rows = s.execute(select_fields(Document, DocumentRow).where(Document.sha256.in_(wanted)))
     return {row.sha256: _document(row) for row in rows}
 
 
@@ -242,9 +221,5 @@ class SupplierRow:
 def suppliers_by_wallet(s: Session, wallets: Sequence[str]) -> dict[str, SupplierRow]:
     if not wallets:
         return {}
-    rows = s.execute(
-        select(Supplier.id, Supplier.name, Supplier.wallet, Supplier.vetting_status).where(
-            Supplier.wallet.in_(sorted(set(wallets)))
-        )
-    )
+    rows = s.execute(select_fields(Supplier, SupplierRow).where(Supplier.wallet.in_(sorted(set(wallets)))))
     return {row.wallet: SupplierRow(*row) for row in rows}

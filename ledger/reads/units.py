@@ -52,10 +52,6 @@ def human_amount(amount: int, decimals: int) -> str:
     return text
 
 
-def human_tokens(amount: int, decimals: int, token: str) -> str:
-    return f"{human_amount(amount, decimals)} {token_label(token)}"
-
-
 @dataclass(frozen=True)
 class TokenUnits:
     """How a report names tokens and their amounts: the symbol of the token's record (else ETH, else the

@@ -9,6 +9,7 @@ pooled per campaign, so a donor owns a part of everything the campaign paid for,
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from fractions import Fraction
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
@@ -32,25 +33,24 @@ from ledger.rounds import RoundWord
 # ─── the view ────────────────────────────────────────────────────────────────────────────────────────────
 
 
-class DonorPledge(Model):
+class DonorEvent(Model):
+    """Where a donor's pledge or refund stands on chain, in which round and token."""
+
     tx_hash: str
     log_index: int
     block_number: int
     block_timestamp: int
     round_id: int
     token: str
+
+
+class DonorPledge(DonorEvent):
     decimals: int
     amount: Amount
     usd_value: Dec
 
 
-class DonorRefund(Model):
-    tx_hash: str
-    log_index: int
-    block_number: int
-    block_timestamp: int
-    round_id: int
-    token: str
+class DonorRefund(DonorEvent):
     amount: Amount
     caller: str
 
@@ -179,32 +179,12 @@ def _donor_view(
         campaign_id=campaign_id,
         donor=address,
         pledges=[
-            DonorPledge(
-                tx_hash=p.tx_hash,
-                log_index=p.log_index,
-                block_number=p.block_number,
-                block_timestamp=p.block_timestamp,
-                round_id=p.round_id,
-                token=p.token,
-                decimals=decimals.get(p.token, 0),
-                amount=p.amount,
-                usd_value=usd(p.usd_value),
+            DonorPledge.model_validate(
+                {**asdict(p), "decimals": decimals.get(p.token, 0), "usd_value": usd(p.usd_value)}
             )
             for p in pledges
         ],
-        refunds=[
-            DonorRefund(
-                tx_hash=r.tx_hash,
-                log_index=r.log_index,
-                block_number=r.block_number,
-                block_timestamp=r.block_timestamp,
-                round_id=r.round_id,
-                token=r.token,
-                amount=r.amount,
-                caller=r.caller,
-            )
-            for r in refunds
-        ],
+        refunds=[DonorRefund.model_validate(asdict(r)) for r in refunds],
         pledged=token_amounts((p.token, p.amount) for p in pledges),
         refunded=token_amounts((r.token, r.amount) for r in refunds),
         pledged_usd=usd(sum(p.usd_value for p in pledges)),

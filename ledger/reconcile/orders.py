@@ -50,18 +50,7 @@ def by(rows: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
 
 
 def payment_model(p: DisbursedRow) -> Payment:
-    return Payment(
-        tx_hash=p.tx_hash,
-        log_index=p.log_index,
-        block_number=p.block_number,
-        block_timestamp=p.block_timestamp,
-        supplier=p.supplier,
-        token=p.token,
-        amount=p.amount,
-        purchase_order_ref=p.purchase_order_ref,
-        order_reference=reference_of(p.purchase_order_ref),
-        invoice_hash=p.invoice_hash,
-    )
+    return Payment(**vars(p), order_reference=reference_of(p.purchase_order_ref))
 
 
 def token_amounts(pairs: Iterable[tuple[str, int]]) -> list[TokenAmount]:
@@ -110,17 +99,10 @@ def order_report(
 ) -> OrderReport:
     order_lines = lines.get(order.id, ())
     order_invoices = invoices.get(order.id, ())
+    # The order's and its lines' own fields are copied by name (their ids as order_id and line_id).
     return OrderReport(
+        **vars(order),
         order_id=order.id,
-        reference=order.reference,
-        order_ref=order.order_ref,
-        status=order.status,
-        issued_on=order.issued_on,
-        supplier_id=order.supplier_id,
-        supplier_name=order.supplier_name,
-        supplier_wallet=order.supplier_wallet,
-        payment_token=order.payment_token,
-        payment_amount=order.payment_amount,
         paid=sum(p.amount for p in payments if p.token == order.payment_token),
         paid_other=token_amounts((p.token, p.amount) for p in payments if p.token != order.payment_token),
         payments=[payment_model(p) for p in payments],
@@ -134,13 +116,8 @@ def order_report(
         ],
         lines=[
             OrderLineReport(
+                **vars(line),
                 line_id=line.id,
-                line_no=line.line_no,
-                item=line.item,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                currency=line.currency,
                 value=line_value(line),
                 shipped=custody.shipped.get(line.id, 0),
                 delivered=custody.delivered.get(line.id, 0),
