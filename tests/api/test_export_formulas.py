@@ -10,7 +10,6 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,10 +17,10 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from api.exports import ExportTable
-from ledger.db.models import CampaignCreated, Disbursed, IndexerCursor
+from ledger.db.models import CampaignCreated, Disbursed
 from ledger.keys import create_key
 from tests.api.support import API, TestClient, api_client
-from tests.records.support import USDT, WALLET, mirror_campaign
+from tests.records.support import USDT, WALLET, mirror_campaign, mirror_cursor
 
 #: What a spreadsheet reads as the start of a formula (OWASP, CSV Injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -87,20 +86,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
                 invoice_hash="0x" + "00" * 32,
             )
         )
-        # The indexer's cursor past those rows: the campaigns can be reconciled.
-        conn.execute(
-            insert(IndexerCursor).values(
-                chain_id=31337,
-                contract="0x5FbDB2315678afecb367f032d93F642f64180aa3",
-                genesis_hash="0x" + "00" * 32,
-                start_block=1,
-                block_number=10,
-                head_block=10,
-                finalized_block=10,
-                confirmations=0,
-                updated_at=datetime.now(UTC),
-            )
-        )
+    mirror_cursor(engine, 10)  # the indexer's cursor past those rows: the campaigns can be reconciled
     with Session(engine) as s, s.begin():
         _, manager = create_key(s, name=f"manager-{uuid.uuid4().hex[:6]}", role="manager")
         _, auditor = create_key(s, name=f"auditor-{uuid.uuid4().hex[:6]}", role="auditor")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,9 +15,9 @@ from eth_utils.address import to_checksum_address
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 
-from ledger.db.models import Disbursed, IndexerCursor, SupplierApproved
+from ledger.db.models import Disbursed, SupplierApproved
 from tests.api.support import API, api_client
-from tests.records.support import USDT, mirror_campaign
+from tests.records.support import USDT, mirror_campaign, mirror_cursor
 from tests.support.records import api_key as new_key
 from tests.support.records import (
     created,
@@ -129,21 +128,7 @@ class Scene:
 def scene(engine: Engine) -> Iterator[Scene]:
     mirror_campaign(engine, 1)
     mirror_campaign(engine, 2)
-    with engine.begin() as conn:  # indexed up to block 5, so the reconciliation has a position
-        conn.execute(
-            insert(IndexerCursor).values(
-                chain_id=31337,
-                contract=CONTRACT,
-                genesis_hash="0x" + "00" * 32,
-                start_block=0,
-                block_number=5,
-                head_block=5,
-                finalized_block=5,
-                confirmations=0,
-                reorgs=0,
-                updated_at=datetime.now(UTC),
-            )
-        )
+    mirror_cursor(engine, 5)  # indexed up to block 5, so the reconciliation has a position
     admin = new_key(engine, "manager", "head-office")
     desk = new_key(engine, "manager", "desk-1", (1,))
     with api_client(engine) as client:

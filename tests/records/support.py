@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from ledger.db.models import CampaignCreated, IndexerCursor, TokenAccepted
 from ledger.db.session import write_session
@@ -74,31 +74,31 @@ def mirror_campaign(
                 for i, token in enumerate(tokens)
             ],
         )
-        # The indexer moves its cursor with the rows it writes: reads stop at the cursor's block.
-        if (
-            conn.execute(
-                select(IndexerCursor.chain_id).where(IndexerCursor.chain_id == meta["chain_id"])
-            ).first()
-            is None
-        ):
-            conn.execute(
-                insert(IndexerCursor),
-                [
-                    {
-                        "chain_id": meta["chain_id"],
-                        "contract": meta["contract"],
-                        "genesis_hash": "0x" + "00" * 32,
-                        "start_block": 0,
-                        "block_number": meta["block_number"],
-                        "block_hash": meta["block_hash"],
-                        "head_block": meta["block_number"],
-                        "finalized_block": meta["block_number"],
-                        "confirmations": 1,
-                        "reorgs": 0,
-                        "updated_at": datetime.now(UTC),
-                    }
-                ],
+    mirror_cursor(engine, meta["block_number"])
+
+
+def mirror_cursor(engine: Engine, block_number: int) -> None:
+    """The indexer's cursor of chain 31337 at ``block_number`` (or kept where it is, if further): the
+    indexer moves it with the rows it writes, and reads stop at it."""
+    values = {"block_number": block_number, "head_block": block_number, "finalized_block": block_number}
+    with engine.begin() as conn:
+        at = conn.execute(select(IndexerCursor.block_number).where(IndexerCursor.chain_id == 31337)).scalar()
+        if at is not None:
+            if at < block_number:
+                conn.execute(update(IndexerCursor).where(IndexerCursor.chain_id == 31337).values(values))
+            return
+        conn.execute(
+            insert(IndexerCursor).values(
+                chain_id=31337,
+                contract="0x5FbDB2315678afecb367f032d93F642f64180aa3",
+                genesis_hash="0x" + "00" * 32,
+                start_block=0,
+                confirmations=0,
+                reorgs=0,
+                updated_at=datetime.now(UTC),
+                **values,
             )
+        )
 
 
 def supplier_input(**changes: Any) -> SupplierCreate:
