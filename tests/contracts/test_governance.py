@@ -54,7 +54,7 @@ from ledger.governance.timelock import (
     TimelockOperation,
 )
 from ledger.node import local_node, start_node
-from tests.support.chain import reverts
+from tests.support.chain import reverted, reverts
 from tests.support.units import DAY, ETH, USD
 
 ADMIN_ROLE = b"\x00" * 32
@@ -157,13 +157,8 @@ def _module_chain(build: Build) -> Iterator[Governed]:
 @pytest.fixture
 def g(_module_chain: Governed) -> Iterator[Governed]:
     """The module's deployment, reverted to its initial state after the test."""
-    w3 = _module_chain.w3
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
-        yield _module_chain
-    finally:
-        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        _module_chain.forget_nonces()
+    with reverted(_module_chain) as chain:
+        yield chain
 
 
 def create_campaign(g: Governed, *, supplier_delay: int = 0) -> int:
