@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -19,9 +20,12 @@ from ledger.chain import connect
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
-from ledger.node import LocalNode, start_node
+from ledger.node import LocalNode, local_node
 from tests.support.chain import LedgerEnv, make_env, reverted
 from tests.support.db import POSTGRES_ADMIN_URL, empty_postgres
+
+if TYPE_CHECKING:
+    from tests.e2e.support import UpProcess
 
 # Property-based tests are reproducible in CI: a fixed seed (derandomize) and no deadline (the chain is I/O).
 # ``scripts/test --fast`` picks the "fast" profile (HYPOTHESIS_PROFILE): the same fixed seed, fewer examples
@@ -85,11 +89,19 @@ def build() -> Build:
 
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[LocalNode]:
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield node
+
+
+@pytest.fixture
+def up_processes() -> Iterator[list[UpProcess]]:
+    """The ``up`` processes a test starts (it appends them), stopped after it however it ends."""
+    started: list[UpProcess] = []
+    try:
+        yield started
     finally:
-        node.stop()
+        for up in started:
+            up.stop()
 
 
 @pytest.fixture(scope="session")

@@ -157,6 +157,23 @@ def as_admin(cli: Cli, world: World, tmp: Path, name: str, *command: str) -> dic
     return cli.send("timelock", "execute", written["timelock_operation"], "--account", str(ANYONE))
 
 
+def create_campaign(cli: Cli, world: World, tmp: Path, *accept: str) -> int:
+    """The board creates a campaign for WAHO managed by account 1 (supplier delay 2 days), accepts tokens in
+    it (``accept``: the arguments of ``token accept`` after the campaign) and appoints account 2 auditor, each
+    through the timelock; returns the campaign's id."""
+    metadata = tmp / "campaign.json"
+    metadata.write_text('{"beneficiary": "WAHO", "organisation": "FCSSC"}')
+    created = as_admin(
+        cli, world, tmp, "create",
+        "campaign", "create", "--manager", world.address(MANAGER), "--beneficiary", "WAHO",
+        "--metadata", str(metadata), "--supplier-delay", "2d",
+    )  # fmt: skip
+    campaign = int(created["campaign"])
+    as_admin(cli, world, tmp, "tokens", "token", "accept", str(campaign), *accept)
+    as_admin(cli, world, tmp, "auditor", "role", "grant", "auditor", world.address(AUDITOR))
+    return campaign
+
+
 def records_api(cli: Cli, base_url: str) -> ApiClient:
     key = cli.ok("keys", "create", "--role", "manager", "--name", "procurement desk").stdout.strip()
     return ApiClient(base_url, key)

@@ -68,22 +68,22 @@ class RestartingNode:
             self.node = None
 
 
-@pytest.fixture(params=["anvil", pytest.param("ganache", marks=pytest.mark.ganache)])
-def chain(request: pytest.FixtureRequest) -> Iterator[RestartingNode]:
-    node = RestartingNode(request.param)
+def _restarting(kind: NodeKind) -> Iterator[RestartingNode]:
+    node = RestartingNode(kind)
     try:
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(params=["anvil", pytest.param("ganache", marks=pytest.mark.ganache)])
+def chain(request: pytest.FixtureRequest) -> Iterator[RestartingNode]:
+    yield from _restarting(request.param)
 
 
 @pytest.fixture
 def anvil_chain() -> Iterator[RestartingNode]:
-    node = RestartingNode("anvil")
-    try:
-        yield node
-    finally:
-        node.stop()
+    yield from _restarting("anvil")
 
 
 def _ledger_life(w3: Web3, build: Build, pledges: int) -> LedgerEnv:
