@@ -50,7 +50,7 @@ from ledger.governance.txbuilder import (
     write_batch,
 )
 from ledger.node import LocalNode
-from tests.support.chain import reverted, reverts
+from tests.support.chain import ChainClock, reverted, reverts
 from tests.support.units import DAY, ETH
 
 OFFICIAL_VECTOR: dict[str, Any] = {
@@ -379,7 +379,7 @@ def test_multisend_packs_each_call() -> None:
 
 
 @dataclass
-class Chain:
+class Chain(ChainClock):
     w3: Web3
     build: Build
     deployment: Deployment
@@ -398,10 +398,6 @@ class Chain:
     @property
     def board_owners(self) -> list[LocalAccount]:
         return [self.keys[i] for i in BOARD_OWNERS]
-
-    def advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def execute(self, operation: TimelockOperation) -> Any:
         return self.submitter.send_raw(

@@ -23,6 +23,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
 from ledger.node import LocalNode, start_node
+from tests.support.chain import ChainClock
 from tests.support.units import DAY, ETH
 
 #: The campaigns created when the chain is set up, each managed by ``manager``.
@@ -30,7 +31,7 @@ CAMPAIGNS = (1, 2)
 
 
 @dataclass
-class GovernedChain:
+class GovernedChain(ChainClock):
     node: LocalNode
     w3: Web3
     build: Build
@@ -82,13 +83,6 @@ class GovernedChain:
     def as_guardian(self, function: str, *args: Any) -> TxReceipt:
         """The guardian Safe calls the ledger at once."""
         return self.governance.as_guardian(self.ledger.address, self.call(function, *args).data)
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def forget_nonces(self) -> None:
         for actor in (self.deployer, self.manager, self.supplier, self.outsider):

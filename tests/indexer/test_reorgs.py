@@ -24,7 +24,7 @@ from ledger.indexer.fetch import ChainReader, RawLog
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.indexer.store import CursorState, MirrorStore
-from ledger.node import start_node
+from ledger.node import local_node
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
 from tests.support.chain import LedgerEnv, make_env, reverted
 
@@ -39,11 +39,8 @@ def _reorg_chain(build: Build) -> Iterator[LedgerEnv]:
     """An Anvil of this module's own. On the session's chain, after other modules' snapshots and reverts,
     Anvil 1.7's ``anvil_reorg`` now and then produced a chain these tests could not rely on (the new
     branch's pledges absent, contract calls answering nothing); on a chain of their own they are stable."""
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield make_env(connect(node.rpc_url), build)
-    finally:
-        node.stop()
 
 
 @pytest.fixture

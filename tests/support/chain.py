@@ -19,8 +19,22 @@ from ledger.errors import TransactionFailedError
 from tests.support.units import DAY, ETH, USD
 
 
+class ChainClock:
+    """The clock of the local chain at ``w3``: read it, move it forward."""
+
+    w3: Web3
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock forward and mine a block (price feeds age too)."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
 @dataclass
-class LedgerEnv:
+class LedgerEnv(ChainClock):
     """A deployed ledger with named actors and the local test tokens and feeds.
 
     Actors: ``admin`` (account 0, deployer, the ledger's admin as a plain account), ``manager`` (1),
@@ -64,14 +78,6 @@ class LedgerEnv:
 
     def token_address(self, symbol: str) -> str:
         return ETH if symbol == "ETH" else self.tokens[symbol].address
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        """Move the chain's clock forward and mine a block. Feeds age too: see :meth:`refresh_feeds`."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def refresh_feeds(self) -> None:
         for feed in self.feeds.values():
