@@ -185,11 +185,12 @@ def check_reconciled(cli: Cli, campaign: int) -> None:
     assert "USDC" in shown.stdout
 
 
-def reference_campaign(tmp_path: Path, up: UpProcess, rpc_url: str) -> None:
-    """The reference campaign played through the command line against ``up``, and reconciled."""
+def reference_campaign(tmp_path: Path, up: UpProcess, rpc_url: str | None = None) -> None:
+    """The reference campaign played through the command line against ``up`` (on the chain at ``rpc_url``,
+    else on the one it started), and reconciled."""
     up.wait_for("Serving", timeout=240)
     cli = Cli(tmp_path)
-    world = World(rpc_url, tmp_path / "deployments")
+    world = World(rpc_url or up.rpc_url, tmp_path / "deployments")
     base_url = f"http://127.0.0.1:{up.port}"
     campaign = play(cli, world, records_api(cli, base_url), tmp_path, base_url)
     check_reconciled(cli, campaign)
@@ -198,7 +199,7 @@ def reference_campaign(tmp_path: Path, up: UpProcess, rpc_url: str) -> None:
 def test_reference_campaign_through_the_cli_on_anvil(tmp_path: Path, up_processes: list[UpProcess]) -> None:
     up = UpProcess(["--chain-port", str(free_port())], cwd=tmp_path)
     up_processes.append(up)
-    reference_campaign(tmp_path, up, up.rpc_url)
+    reference_campaign(tmp_path, up)
 
 
 def test_reference_campaign_through_the_cli_on_ganache(tmp_path: Path, up_processes: list[UpProcess]) -> None:
