@@ -4,24 +4,27 @@ Fixtures and hooks only: what tests import lives in :mod:`tests.support`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from ledger.chain import connect
 from ledger.compiler import Build, compile_contracts
 from ledger.db.engine import make_engine
-from ledger.db.migrate import upgrade
-from ledger.node import LocalNode, start_node
+from ledger.node import LocalNode, local_node
 from tests.support.chain import LedgerEnv, make_env, reverted
-from tests.support.db import POSTGRES_ADMIN_URL, empty_postgres
+from tests.support.db import POSTGRES_ADMIN_URL, empty_postgres, migrate, postgres_database
+
+if TYPE_CHECKING:
+    from tests.e2e.support import UpProcess
 
 # Property-based tests are reproducible in CI: a fixed seed (derandomize) and no deadline (the chain is I/O).
 # ``scripts/test --fast`` picks the "fast" profile (HYPOTHESIS_PROFILE): the same fixed seed, fewer examples
@@ -85,11 +88,19 @@ def build() -> Build:
 
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[LocalNode]:
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield node
+
+
+@pytest.fixture
+def up_processes() -> Iterator[list[UpProcess]]:
+    """The ``up`` processes a test starts (it appends them), stopped after it however it ends."""
+    started: list[UpProcess] = []
+    try:
+        yield started
     finally:
-        node.stop()
+        for up in started:
+            up.stop()
 
 
 @pytest.fixture(scope="session")
@@ -113,27 +124,16 @@ def postgres_url() -> Iterator[str]:
 
     Without a server the PostgreSQL tests are skipped, except under CI, where that is a failure.
     """
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"pledgeledger_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    url = str(admin.url.set(database=name).render_as_string(hide_password=False))
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_database(f"pledgeledger_test_{os.getpid()}_"))
+        except OperationalError as exc:
+            message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        migrate(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -141,9 +141,7 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty SQLite file, copied for each test: migrating costs a third of a second, a copy
     nothing. Every connection is closed (the WAL checkpointed) before it is copied."""
     path = tmp_path_factory.mktemp("template") / "pledgeledger.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
+    migrate(f"sqlite:///{path}")
     return path
 
 

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from api.main import create_app
-from ledger.db.engine import make_engine
-from ledger.db.migrate import upgrade
 from ledger.settings import Settings
 from tests.indexer.support import busy_life, some_pledges
 from tests.support.chain import LedgerEnv
-from tests.support.db import POSTGRES_ADMIN_URL
+from tests.support.db import migrate, postgres_database
 from tests.support.units import DAY
 
 with warnings.catch_warnings():
@@ -48,25 +46,12 @@ def scratch_database(backend: str, directory: Path) -> Iterator[str]:
     """A migrated database of its own (not the shared test database), dropped afterwards."""
     if backend == "sqlite":
         url = f"sqlite:///{directory / f'api-{uuid.uuid4().hex[:6]}.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+        migrate(url)
         yield url
         return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"pledgeledger_api_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with postgres_database("pledgeledger_api_") as url:
+        migrate(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 #: The third campaign's supplier delay: its supplier's approval is still pending when the life ends.

@@ -14,6 +14,7 @@ from ledger.compiler import Build
 from tests.api.support import API, C3_SUPPLIER_DELAY, Indexed, TestClient, api_client
 from tests.contracts.support import RECORD
 from tests.indexer.governed import GovernedChain, governed_chain
+from tests.support.chain import reverted
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +119,7 @@ def governed(build: Build) -> Iterator[GovernedChain]:
 def test_a_scheduled_timelock_operation_is_listed_decoded_until_executed(
     governed: GovernedChain, engine: Engine
 ) -> None:
-    with governed.reverted() as chain, api_client(engine) as client:
+    with reverted(governed) as chain, api_client(engine) as client:
         new_manager = chain.outsider.address
         operation, _ = chain.schedule(chain.calls.set_manager(2, new_manager))
         chain.index(engine)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from ledger.node import free_port
-from tests.cli.support import AUDITOR, MANAGER, Cli, Stage, World, as_admin, records_api
+from tests.cli.support import MANAGER, Cli, Stage, World, create_campaign, records_api
 from tests.e2e.support import UpProcess
 
 #: The goal of the campaign's first round: one ETH pledge (≈ 2,000 USD on the mock feed) meets it.
@@ -28,16 +28,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         world = World(up.rpc_url, tmp / "deployments")
         api = records_api(cli, f"http://127.0.0.1:{up.port}")
         try:
-            metadata = tmp / "campaign.json"
-            metadata.write_text('{"beneficiary": "WAHO", "organisation": "FCSSC"}')
-            created = as_admin(
-                cli, world, tmp, "create",
-                "campaign", "create", "--manager", world.address(MANAGER), "--beneficiary", "WAHO",
-                "--metadata", str(metadata), "--supplier-delay", "2d",
-            )  # fmt: skip
-            campaign = int(created["campaign"])
-            as_admin(cli, world, tmp, "tokens", "token", "accept", str(campaign), "ETH", "USDC", "DAI")
-            as_admin(cli, world, tmp, "auditor", "role", "grant", "auditor", world.address(AUDITOR))
+            campaign = create_campaign(cli, world, tmp, "ETH", "USDC", "DAI")
             cli.send(
                 "round", "open", str(campaign), "--end", "+14d", "--goal-usd", FIRST_GOAL_USD,
                 "--account", str(MANAGER),

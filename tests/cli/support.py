@@ -25,6 +25,7 @@ from ledger.contract_abi import packaged_abi
 from ledger.demo.api_client import ApiClient
 from ledger.deploy import Deployment, load_deployment
 from ledger.governance.local import BOARD_OWNERS, BOARD_THRESHOLD
+from tests.support.chain import ChainClock
 
 #: Development accounts of the people (the board Safe's owners are 0, 8 and 9: ledger.governance.local).
 MANAGER, AUDITOR, ANYONE, SUPPLIER = 1, 2, 6, 7
@@ -94,7 +95,7 @@ class Cli:
         return self.ok(*args, "--yes", "--json").json()
 
 
-class World:
+class World(ChainClock):
     """What happens on a local chain between our commands: time passes, oracles post prices, donors are
     funded. Account 9 keeps the mock feeds fresh: no command of the test signs with it."""
 
@@ -106,9 +107,6 @@ class World:
 
     def address(self, index: int) -> str:
         return str(self.accounts[index].address)
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def nonce(self, index: int) -> int:
         return int(self.w3.eth.get_transaction_count(self.accounts[index].address))
@@ -122,8 +120,7 @@ class World:
 
     def advance(self, seconds: int) -> None:
         """Move the clock forward, mine, and post fresh prices (else every pledge would be refused)."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        super().advance(seconds)
         self.refresh_feeds()
 
     def advance_to(self, timestamp: int) -> None:
@@ -155,6 +152,23 @@ def as_admin(cli: Cli, world: World, tmp: Path, name: str, *command: str) -> dic
     assert "is not ready" in early.stderr
     world.advance(world.deployment.governance.timelock_delay + 60)  # type: ignore[union-attr]
     return cli.send("timelock", "execute", written["timelock_operation"], "--account", str(ANYONE))
+
+
+def create_campaign(cli: Cli, world: World, tmp: Path, *accept: str) -> int:
+    """The board creates a campaign for WAHO managed by account 1 (supplier delay 2 days), accepts tokens in
+    it (``accept``: the arguments of ``token accept`` after the campaign) and appoints account 2 auditor, each
+    through the timelock; returns the campaign's id."""
+    metadata = tmp / "campaign.json"
+    metadata.write_text('{"beneficiary": "WAHO", "organisation": "FCSSC"}')
+    created = as_admin(
+        cli, world, tmp, "create",
+        "campaign", "create", "--manager", world.address(MANAGER), "--beneficiary", "WAHO",
+        "--metadata", str(metadata), "--supplier-delay", "2d",
+    )  # fmt: skip
+    campaign = int(created["campaign"])
+    as_admin(cli, world, tmp, "tokens", "token", "accept", str(campaign), *accept)
+    as_admin(cli, world, tmp, "auditor", "role", "grant", "auditor", world.address(AUDITOR))
+    return campaign
 
 
 def records_api(cli: Cli, base_url: str) -> ApiClient:

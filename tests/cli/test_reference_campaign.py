@@ -8,30 +8,27 @@ Ganache. The README's "Run a real campaign" walkthrough is these commands."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from ledger.demo import data
 from ledger.demo.api_client import ApiClient
 from ledger.node import LocalNode, free_port, local_node
-from tests.cli.support import ANYONE, AUDITOR, DAY, MANAGER, SUPPLIER, Cli, World, as_admin, records_api
+from tests.cli.support import (
+    ANYONE,
+    AUDITOR,
+    DAY,
+    MANAGER,
+    SUPPLIER,
+    Cli,
+    World,
+    create_campaign,
+    records_api,
+)
 from tests.e2e.support import UpProcess
 
 DONORS = {"Taiyi Group": 3, "Huobi Charity": 4, "Jubi Group": 5}
 #: The tokens the reference campaign takes (the deployment's mocks: USDC with 6 decimals).
 TOKENS = ("ETH", "USDC", "DAI")
-
-
-@pytest.fixture
-def started() -> Iterator[list[UpProcess]]:
-    ups: list[UpProcess] = []
-    try:
-        yield ups
-    finally:
-        for up in ups:
-            up.stop()
 
 
 def pledges(
@@ -48,18 +45,9 @@ def pledges(
 
 def play(cli: Cli, world: World, api: ApiClient, tmp: Path, base_url: str) -> int:
     manager = ("--account", str(MANAGER))
-    metadata = tmp / "campaign.json"
-    metadata.write_text('{"beneficiary": "WAHO", "organisation": "FCSSC"}')
 
     # ─── admin: create the campaign, accept the tokens, appoint the auditor (each through the timelock)
-    created = as_admin(
-        cli, world, tmp, "create",
-        "campaign", "create", "--manager", world.address(MANAGER), "--beneficiary", "WAHO",
-        "--metadata", str(metadata), "--supplier-delay", "2d",
-    )  # fmt: skip
-    campaign = created["campaign"]
-    as_admin(cli, world, tmp, "tokens", "token", "accept", str(campaign), *TOKENS, "--max-staleness", "1d")
-    as_admin(cli, world, tmp, "auditor", "role", "grant", "auditor", world.address(AUDITOR))
+    campaign = create_campaign(cli, world, tmp, *TOKENS, "--max-staleness", "1d")
     for symbol, name in data.TOKEN_NAMES.items():
         api.post(
             "/tokens", {"address": world.deployment.tokens[symbol].address, "symbol": symbol, "name": name}
@@ -197,26 +185,27 @@ def check_reconciled(cli: Cli, campaign: int) -> None:
     assert "USDC" in shown.stdout
 
 
-def test_reference_campaign_through_the_cli_on_anvil(tmp_path: Path, started: list[UpProcess]) -> None:
-    up = UpProcess(["--chain-port", str(free_port())], cwd=tmp_path)
-    started.append(up)
+def reference_campaign(tmp_path: Path, up: UpProcess, rpc_url: str | None = None) -> None:
+    """The reference campaign played through the command line against ``up`` (on the chain at ``rpc_url``,
+    else on the one it started), and reconciled."""
     up.wait_for("Serving", timeout=240)
     cli = Cli(tmp_path)
-    world = World(up.rpc_url, tmp_path / "deployments")
-    api = records_api(cli, f"http://127.0.0.1:{up.port}")
-    campaign = play(cli, world, api, tmp_path, f"http://127.0.0.1:{up.port}")
+    world = World(rpc_url or up.rpc_url, tmp_path / "deployments")
+    base_url = f"http://127.0.0.1:{up.port}"
+    campaign = play(cli, world, records_api(cli, base_url), tmp_path, base_url)
     check_reconciled(cli, campaign)
 
 
-def test_reference_campaign_through_the_cli_on_ganache(tmp_path: Path, started: list[UpProcess]) -> None:
+def test_reference_campaign_through_the_cli_on_anvil(tmp_path: Path, up_processes: list[UpProcess]) -> None:
+    up = UpProcess(["--chain-port", str(free_port())], cwd=tmp_path)
+    up_processes.append(up)
+    reference_campaign(tmp_path, up)
+
+
+def test_reference_campaign_through_the_cli_on_ganache(tmp_path: Path, up_processes: list[UpProcess]) -> None:
     node: LocalNode
     with local_node("ganache") as node:
         up = UpProcess(["--rpc-url", node.rpc_url], cwd=tmp_path)
-        started.append(up)
-        up.wait_for("Serving", timeout=240)
-        cli = Cli(tmp_path)
-        world = World(node.rpc_url, tmp_path / "deployments")
-        api = records_api(cli, f"http://127.0.0.1:{up.port}")
-        campaign = play(cli, world, api, tmp_path, f"http://127.0.0.1:{up.port}")
-        check_reconciled(cli, campaign)
+        up_processes.append(up)
+        reference_campaign(tmp_path, up, node.rpc_url)
         up.stop()

@@ -58,6 +58,20 @@ def only_event(env: LedgerEnv, receipt: Any, name: str) -> Any:
     return found[0]
 
 
+def assert_round_closed(
+    env: LedgerEnv, receipt: Any, c: int, r: int, outcome: int, raised_usd: int, caller: str | None = None
+) -> None:
+    """``receipt`` closed round ``r`` of campaign ``c`` with ``outcome`` and ``raised_usd``, by ``caller``
+    (the manager unless named)."""
+    assert dict(only_event(env, receipt, "RoundClosed")) == {
+        "campaignId": c,
+        "roundId": r,
+        "outcome": outcome,
+        "raisedUsd": raised_usd,
+        "caller": caller or env.manager.address,
+    }
+
+
 def gas_cost(receipt: Any) -> int:
     """Wei paid for a transaction (a receipt, or the client's :class:`~ledger.client.TxResult`)."""
     if isinstance(receipt, TxResult):

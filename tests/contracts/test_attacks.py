@@ -124,6 +124,18 @@ def assert_nothing_was_paid(release: Release, c: int, thief: str) -> None:
     )
 
 
+def approve_itself_until_revoked(release: Release, c: int, thief: Transactor) -> None:
+    """``thief`` approves itself as supplier and tries to drain campaign ``c`` at once; the guardian sees the
+    SupplierApproved event and revokes the approval well within the delay; the thief tries again after it."""
+    env = release.env
+    attempt(thief.send, env.f.approveSupplier(c, thief.address, RECORD))
+    drain(release, c, thief.address, thief)
+    env.advance(DAY)
+    attempt(env.guardian.send, env.f.revokeSupplier(c, thief.address))
+    env.advance(DAY + 1)
+    drain(release, c, thief.address, thief)
+
+
 @against_v1_and_v2(
     "v1 approvals take effect at once: a stolen admin key makes itself manager and pays itself"
 )
@@ -132,13 +144,7 @@ def test_stolen_admin_key_cannot_pay_itself_before_the_guardian_revokes(release:
     c = funded_campaign(release, 2 * DAY)
     thief = env.admin  # the admin is a plain account here, and its key is stolen
     attempt(thief.send, env.f.setManager(c, thief.address))
-    attempt(thief.send, env.f.approveSupplier(c, thief.address, RECORD))
-    drain(release, c, thief.address, thief)
-    # The guardian sees the SupplierApproved event and revokes the approval well within the delay.
-    env.advance(DAY)
-    attempt(env.guardian.send, env.f.revokeSupplier(c, thief.address))
-    env.advance(DAY + 1)
-    drain(release, c, thief.address, thief)
+    approve_itself_until_revoked(release, c, thief)
     # Approving itself again only starts the delay again.
     attempt(thief.send, env.f.approveSupplier(c, thief.address, RECORD))
     drain(release, c, thief.address, thief)
@@ -150,12 +156,7 @@ def test_stolen_manager_key_cannot_pay_itself_before_the_guardian_revokes(releas
     env = release.env
     c = funded_campaign(release, 2 * DAY)
     thief = env.manager
-    attempt(thief.send, env.f.approveSupplier(c, thief.address, RECORD))
-    drain(release, c, thief.address, thief)
-    env.advance(DAY)
-    attempt(env.guardian.send, env.f.revokeSupplier(c, thief.address))
-    env.advance(DAY + 1)
-    drain(release, c, thief.address, thief)
+    approve_itself_until_revoked(release, c, thief)
     assert_nothing_was_paid(release, c, thief.address)
 
 

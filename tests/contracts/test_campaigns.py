@@ -14,6 +14,7 @@ from tests.contracts.support import (
     GUARDIAN_ROLE,
     MAX_SUPPLIER_DELAY,
     PUSH_REFUND_GAS,
+    assert_round_closed,
     call_reverts,
     close,
     deploy_feed,
@@ -395,13 +396,7 @@ def test_cancel_campaign_cancels_its_open_round(env: LedgerEnv) -> None:
     r = env.open_round(c, goal_usd=10_000 * USD)
     env.pledge(env.donors[0], c, r, "ETH", 10**18)
     receipt = env.admin.send(env.f.cancelCampaign(c))
-    assert dict(only_event(env, receipt, "RoundClosed")) == {
-        "campaignId": c,
-        "roundId": r,
-        "outcome": CANCELLED,
-        "raisedUsd": 2_000 * USD,
-        "caller": env.admin.address,
-    }
+    assert_round_closed(env, receipt, c, r, CANCELLED, 2_000 * USD, env.admin.address)
     assert dict(only_event(env, receipt, "CampaignCancelled")) == {
         "campaignId": c,
         "cancelledRoundId": r,

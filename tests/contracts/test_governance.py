@@ -53,8 +53,8 @@ from ledger.governance.timelock import (
     Timelock,
     TimelockOperation,
 )
-from ledger.node import local_node, start_node
-from tests.support.chain import reverts
+from ledger.node import local_node
+from tests.support.chain import ChainClock, reverted, reverts
 from tests.support.units import DAY, ETH, USD
 
 ADMIN_ROLE = b"\x00" * 32
@@ -71,7 +71,7 @@ MANAGER, STRANGER, DONOR, ATTACKER, NEW_ADMIN, SUPPLIER = 1, 2, 3, 5, 6, 7
 
 
 @dataclass
-class Governed:
+class Governed(ChainClock):
     """A ledger deployed with its local governance, and a Transactor for each development account."""
 
     w3: Web3
@@ -104,14 +104,6 @@ class Governed:
     def calls(self) -> LedgerCalls:
         """The ledger's calls, for the timelock (or a Safe) to make."""
         return LedgerCalls(self.ledger.address, self.ledger.abi)
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        """Move the chain's clock forward and mine a block."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def refresh_eth_feed(self) -> None:
         """Post the ETH/USD price again (the feed goes stale a day after its last answer)."""
@@ -147,23 +139,15 @@ def governed(rpc_url: str, build: Build) -> Governed:
 
 @pytest.fixture(scope="module")
 def _module_chain(build: Build) -> Iterator[Governed]:
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield governed(node.rpc_url, build)
-    finally:
-        node.stop()
 
 
 @pytest.fixture
 def g(_module_chain: Governed) -> Iterator[Governed]:
     """The module's deployment, reverted to its initial state after the test."""
-    w3 = _module_chain.w3
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
-        yield _module_chain
-    finally:
-        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        _module_chain.forget_nonces()
+    with reverted(_module_chain) as chain:
+        yield chain
 
 
 def create_campaign(g: Governed, *, supplier_delay: int = 0) -> int:

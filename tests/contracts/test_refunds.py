@@ -60,6 +60,26 @@ def refundable(env: LedgerEnv, c: int, r: int, symbol: str, donor: str) -> int:
     return int(env.f.refundableAmount(c, r, env.token_address(symbol), donor).call())
 
 
+def claim_in_full(env: LedgerEnv, donor: Transactor, c: int, r: int, symbol: str, amount: int) -> Any:
+    """Claim ``donor``'s refund and check it was settled: one Refunded event of ``amount`` (paid to
+    ``donor``), the pledge cleared. Returns the receipt."""
+    token = env.token_address(symbol)
+    before = env.balance(symbol, donor.address)
+    receipt = claim(env, donor, c, r, symbol)
+    assert dict(only_event(env, receipt, "Refunded")) == {
+        "campaignId": c,
+        "roundId": r,
+        "donor": donor.address,
+        "token": token,
+        "amount": amount,
+        "caller": donor.address,
+    }
+    gas = gas_cost(receipt) if symbol == "ETH" else 0
+    assert env.balance(symbol, donor.address) == before + amount - gas
+    assert env.f.pledgeOf(c, r, token, donor.address).call() == 0
+    return receipt
+
+
 # ─── Pull refunds from failed all-or-nothing rounds ────────────────────────────────────────────────────
 
 
@@ -69,19 +89,8 @@ def test_claim_refund_eth_from_failed_all_or_nothing_round(env: LedgerEnv) -> No
     r = failed_aon_round(env, c, [(d0, "ETH", 3 * 10**17), (d1, "ETH", 2 * 10**17)])
     assert refundable(env, c, r, "ETH", d0.address) == 3 * 10**17
     assert env.f.claimRefund(c, r, ETH).call({"from": d0.address}) == 3 * 10**17
-    before = env.balance("ETH", d0.address)
-    receipt = claim(env, d0, c, r, "ETH")
-    assert dict(only_event(env, receipt, "Refunded")) == {
-        "campaignId": c,
-        "roundId": r,
-        "donor": d0.address,
-        "token": ETH,
-        "amount": 3 * 10**17,
-        "caller": d0.address,
-    }
-    assert env.balance("ETH", d0.address) == before + 3 * 10**17 - gas_cost(receipt)
+    claim_in_full(env, d0, c, r, "ETH", 3 * 10**17)
     assert env.balance_of_ledger("ETH") == 2 * 10**17
-    assert env.f.pledgeOf(c, r, ETH, d0.address).call() == 0
     assert refundable(env, c, r, "ETH", d0.address) == 0
     assert env.f.roundTokenTotals(c, r, ETH).call() == [5 * 10**17, 3 * 10**17]
     assert env.f.tokenTotals(c, ETH).call() == (5 * 10**17, 3 * 10**17, 0, 2 * 10**17, 0)
@@ -377,9 +386,7 @@ def test_round_open_at_cancellation_is_refunded_in_full(env: LedgerEnv) -> None:
     assert refundable(env, c, r, "ETH", d0.address) == 10**18
     assert refundable(env, c, r, "USDC", d1.address) == 100 * 10**6
     assert refundable(env, c, r, "FEE", d2.address) == 99 * 10**17
-    before = env.balance("ETH", d0.address)
-    receipt = claim(env, d0, c, r, "ETH")
-    assert env.balance("ETH", d0.address) == before + 10**18 - gas_cost(receipt)
+    claim_in_full(env, d0, c, r, "ETH", 10**18)
     before = env.balance("USDC", d1.address)
     receipt = push(env, c, r, "USDC", [d1.address, d0.address])
     assert [(e["donor"], e["amount"]) for e in events(env, receipt, "Refunded")] == [
@@ -508,19 +515,8 @@ def test_cancelled_campaign_with_everything_spent_refunds_nothing(env: LedgerEnv
     dai = env.token_address("DAI")
     assert env.f.refundPool(c, dai).call() == [0, 10**18]
     assert refundable(env, c, r, "DAI", d0.address) == 0
-    before = env.balance("DAI", d0.address)
     # The claim is settled for nothing: a Refunded of 0, and the pledge is no longer outstanding.
-    receipt = claim(env, d0, c, r, "DAI")
-    assert dict(only_event(env, receipt, "Refunded")) == {
-        "campaignId": c,
-        "roundId": r,
-        "donor": d0.address,
-        "token": dai,
-        "amount": 0,
-        "caller": d0.address,
-    }
-    assert env.balance("DAI", d0.address) == before
-    assert env.f.pledgeOf(c, r, dai, d0.address).call() == 0
+    claim_in_full(env, d0, c, r, "DAI", 0)
     assert env.f.refundPool(c, dai).call() == [0, 0]
     with reverts("LedgerNothingToRefund", c, r, dai, d0.address):
         claim(env, d0, c, r, "DAI")
@@ -581,18 +577,7 @@ def test_pro_rata_share_that_rounds_to_zero_is_settled_with_a_refund_of_zero(env
     usdc = env.token_address("USDC")
     # 1 x 7 / 3,000,001 rounds to 0: the claim is settled, for nothing, and leaves the pool to the others.
     assert refundable(env, c, r, "USDC", d0.address) == 0
-    before = env.balance("USDC", d0.address)
-    receipt = claim(env, d0, c, r, "USDC")
-    assert dict(only_event(env, receipt, "Refunded")) == {
-        "campaignId": c,
-        "roundId": r,
-        "donor": d0.address,
-        "token": usdc,
-        "amount": 0,
-        "caller": d0.address,
-    }
-    assert env.balance("USDC", d0.address) == before
-    assert env.f.pledgeOf(c, r, usdc, d0.address).call() == 0
+    claim_in_full(env, d0, c, r, "USDC", 0)
     assert env.f.refundPool(c, usdc).call() == [7, 3_000_000]
     with reverts("LedgerNothingToRefund", c, r, usdc, d0.address):
         claim(env, d0, c, r, "USDC")

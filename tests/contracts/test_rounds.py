@@ -10,6 +10,7 @@ from tests.contracts.support import (
     OPEN,
     SUCCEEDED,
     approve_supplier,
+    assert_round_closed,
     call_reverts,
     close,
     disburse,
@@ -133,13 +134,7 @@ def test_close_round_early_once_goal_met(env: LedgerEnv) -> None:
     env.pledge(env.donors[1], c, r, "DAI", 40 * 10**18)  # exactly the goal
     assert env.f.closeRound(c, r).call({"from": env.manager.address}) == SUCCEEDED
     receipt = close(env, c, r)
-    assert dict(only_event(env, receipt, "RoundClosed")) == {
-        "campaignId": c,
-        "roundId": r,
-        "outcome": SUCCEEDED,
-        "raisedUsd": 100 * USD,
-        "caller": env.manager.address,
-    }
+    assert_round_closed(env, receipt, c, r, SUCCEEDED, 100 * USD)
     assert env.f.round(c, r).call()[2] == SUCCEEDED
     assert env.f.tokenTotals(c, env.token_address("USDC")).call() == (
         60 * 10**6,
@@ -171,13 +166,7 @@ def test_all_or_nothing_round_that_misses_goal_fails_and_is_not_spendable(env: L
     env.pledge(env.donors[0], c, r, "ETH", 10**17)  # 200 USD
     end_round(env, c, r)
     receipt = close(env, c, r)
-    assert dict(only_event(env, receipt, "RoundClosed")) == {
-        "campaignId": c,
-        "roundId": r,
-        "outcome": FAILED,
-        "raisedUsd": 200 * USD,
-        "caller": env.manager.address,
-    }
+    assert_round_closed(env, receipt, c, r, FAILED, 200 * USD)
     assert env.f.round(c, r).call()[2] == FAILED
     assert env.f.tokenTotals(c, ETH).call() == (10**17, 0, 0, 10**17, 0)
     assert env.f.refundableAmount(c, r, ETH, env.donors[0].address).call() == 10**17
@@ -215,13 +204,7 @@ def test_keep_it_all_round_that_meets_goal_succeeds_early(env: LedgerEnv) -> Non
     r = env.open_round(c, goal_usd=100 * USD, aon=False)
     env.pledge(env.donors[0], c, r, "USDT", 150 * 10**6)
     receipt = close(env, c, r)
-    assert dict(only_event(env, receipt, "RoundClosed")) == {
-        "campaignId": c,
-        "roundId": r,
-        "outcome": SUCCEEDED,
-        "raisedUsd": 150 * USD,
-        "caller": env.manager.address,
-    }
+    assert_round_closed(env, receipt, c, r, SUCCEEDED, 150 * USD)
     assert env.f.tokenTotals(c, env.token_address("USDT")).call()[4] == 150 * 10**6
 
 
@@ -241,13 +224,7 @@ def test_anyone_closes_a_round_once_its_end_has_passed(env: LedgerEnv, closer: s
         env.f.closeRound(c, r).call({"from": sender.address})
     mine_at(env, end)  # the end is exclusive: closable by anyone from this second on
     receipt = sender.send(env.f.closeRound(c, r))
-    assert dict(only_event(env, receipt, "RoundClosed")) == {
-        "campaignId": c,
-        "roundId": r,
-        "outcome": FAILED,
-        "raisedUsd": 200 * USD,
-        "caller": sender.address,
-    }
+    assert_round_closed(env, receipt, c, r, FAILED, 200 * USD, sender.address)
     # The donors of a failed all-or-nothing round depended on nobody to get their refund.
     assert env.f.refundableAmount(c, r, ETH, d0.address).call() == 10**17
     d0.send(env.f.claimRefund(c, r, ETH))

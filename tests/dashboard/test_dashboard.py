@@ -5,6 +5,7 @@ pledges without a reload while polling with If-None-Match, fits a phone's width,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from devtools.served import served_api
 from ledger.db.engine import make_engine
@@ -105,6 +107,26 @@ def serve_with_etags(page: Any, base: str) -> dict[int, int]:
     return answered
 
 
+@contextlib.contextmanager
+def scratch_engine(directory: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated SQLite database of its own: its URL and an engine on it, disposed afterwards."""
+    with scratch_database("sqlite", directory) as url:
+        engine = make_engine(url)
+        try:
+            yield url, engine
+        finally:
+            engine.dispose()
+
+
+def watched_page(chromium: Any) -> tuple[Any, list[str]]:
+    """A new 1280×900 page, and the list its console errors and uncaught exceptions are added to."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems
+
+
 def token_amount(amount: str, decimals: int) -> str:
     """As the page shows a token amount: at most 4 places, trailing zeros dropped."""
     places = min(decimals, 4)
@@ -117,12 +139,8 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
 ) -> None:
     from playwright.sync_api import expect
 
-    with scratch_database("sqlite", tmp_path) as url:
-        engine = make_engine(url)
-        try:
-            reference = campaign_with_refunds(env, engine)
-        finally:
-            engine.dispose()
+    with scratch_engine(tmp_path) as (url, engine):
+        reference = campaign_with_refunds(env, engine)
         donor = reference.donors["Taiyi Group"].address
         campaign = reference.campaign_id
         with served_api(url, rpc_url=rpc_url(env), log=tmp_path / "api.log") as base:
@@ -138,10 +156,7 @@ def test_dashboard_shows_totals_fund_flow_and_a_donors_pledges(
             funded, failed = detail["rounds"]
             assert (funded["state"], failed["state"]) == ("succeeded", "failed")
 
-            page = chromium.new_page(viewport={"width": 1280, "height": 900})
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+            page, problems = watched_page(chromium)
             requested: list[str] = []
             page.on("request", lambda r: requested.append(r.url))
             answered = serve_with_etags(page, base)
@@ -263,33 +278,26 @@ def test_dashboard_warns_while_the_indexer_is_halted_and_stops_once_it_is_reset(
 ) -> None:
     from playwright.sync_api import expect
 
-    with scratch_database("sqlite", tmp_path) as url:
-        engine = make_engine(url)
-        try:
-            reason = halted_mirror(env, engine)
-            with served_api(url, rpc_url=None, log=tmp_path / "api.log") as base:
-                [status] = httpx.get(f"{base}/api/v1/status").json()["data"]
-                page = chromium.new_page(viewport={"width": 1280, "height": 900})
-                problems: list[str] = []
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.goto(f"{base}/")
+    with scratch_engine(tmp_path) as (url, engine):
+        reason = halted_mirror(env, engine)
+        with served_api(url, rpc_url=None, log=tmp_path / "api.log") as base:
+            [status] = httpx.get(f"{base}/api/v1/status").json()["data"]
+            page, problems = watched_page(chromium)
+            page.goto(f"{base}/")
 
-                banner = page.locator("#halted")
-                expect(banner).to_be_visible()
-                expect(banner).to_have_attribute("role", "alert")
-                block = f"{status['halt']['block']:,}"
-                expect(banner).to_contain_text(f"chain {status['chain_id']} is halted since")
-                expect(banner).to_contain_text(f"at block {block}")
-                expect(banner).to_contain_text(reason)
-                expect(banner).to_contain_text("nothing on this page is final")
-                expect(page.locator("#indexer")).to_have_text(f"Indexer: halted at block {block}")
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "dashboard-halted.png"))
+            banner = page.locator("#halted")
+            expect(banner).to_be_visible()
+            expect(banner).to_have_attribute("role", "alert")
+            block = f"{status['halt']['block']:,}"
+            expect(banner).to_contain_text(f"chain {status['chain_id']} is halted since")
+            expect(banner).to_contain_text(f"at block {block}")
+            expect(banner).to_contain_text(reason)
+            expect(banner).to_contain_text("nothing on this page is final")
+            expect(page.locator("#indexer")).to_have_text(f"Indexer: halted at block {block}")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard-halted.png"))
 
-                run_indexer(env, engine, SHALLOW_FINALITY, reset=True)  # what the banner's reason says to do
-                expect(banner).to_be_hidden(timeout=20_000)
-                expect(page.locator("#indexer")).to_contain_text("up to date")
-                assert problems == []
-        finally:
-            engine.dispose()
+            run_indexer(env, engine, SHALLOW_FINALITY, reset=True)  # what the banner's reason says to do
+            expect(banner).to_be_hidden(timeout=20_000)
+            expect(page.locator("#indexer")).to_contain_text("up to date")
+            assert problems == []

@@ -16,20 +16,10 @@ from ledger.chain import dev_accounts
 from ledger.compiler import Build
 from ledger.db.engine import make_engine
 from ledger.demo.data import ACCOUNT_INDEX, FAILED_PLEDGES, MASKS, MEMBER_STATES, SUPPLIER_DELAY
-from ledger.node import LocalNode, start_node
+from ledger.node import LocalNode, local_node
 from ledger.reconcile import MirrorVerifier, reconcile_campaign
 from tests.e2e.support import UpProcess, alive, chain_totals, report_totals
 from tests.support.db import empty_postgres
-
-
-@pytest.fixture
-def up_processes() -> Iterator[list[UpProcess]]:
-    started: list[UpProcess] = []
-    try:
-        yield started
-    finally:
-        for up in started:
-            up.stop()
 
 
 def assert_reference_campaign(
@@ -88,11 +78,8 @@ def test_up_demo_on_a_fresh_anvil_and_sqlite_then_ctrl_c(
 
 @pytest.fixture
 def anvil_node() -> Iterator[LocalNode]:
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield node
-    finally:
-        node.stop()
 
 
 @pytest.mark.postgres

@@ -50,7 +50,7 @@ from ledger.governance.txbuilder import (
     write_batch,
 )
 from ledger.node import LocalNode
-from tests.support.chain import reverts
+from tests.support.chain import ChainClock, reverted, reverts
 from tests.support.units import DAY, ETH
 
 OFFICIAL_VECTOR: dict[str, Any] = {
@@ -379,7 +379,7 @@ def test_multisend_packs_each_call() -> None:
 
 
 @dataclass
-class Chain:
+class Chain(ChainClock):
     w3: Web3
     build: Build
     deployment: Deployment
@@ -399,10 +399,6 @@ class Chain:
     def board_owners(self) -> list[LocalAccount]:
         return [self.keys[i] for i in BOARD_OWNERS]
 
-    def advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
     def execute(self, operation: TimelockOperation) -> Any:
         return self.submitter.send_raw(
             {"to": self.timelock.address, "data": self.timelock.execute_data(operation)}, "executeBatch"
@@ -410,6 +406,20 @@ class Chain:
 
     def schedule_call(self, operation: TimelockOperation) -> Call:
         return Call(self.timelock.address, self.timelock.schedule_data(operation), 0, "scheduleBatch")
+
+    def board_batch(
+        self, path: Path, operations: list[TimelockOperation], name: str, description: str
+    ) -> Batch:
+        """The board's batch scheduling ``operations``, as written to ``path`` and read back."""
+        chain_id = self.w3.eth.chain_id
+        calls = [self.schedule_call(operation) for operation in operations]
+        write_batch(
+            path, calls, chain_id=chain_id, safe=self.board.address, name=name, description=description
+        )
+        return read_batch(path, chain_id=chain_id)
+
+    def forget_nonces(self) -> None:
+        self.submitter.reset_nonce()
 
     def new_campaign(self, manager: str) -> TimelockOperation:
         """createCampaign and acceptToken (ETH) of the campaign it creates, as one timelock operation."""
@@ -457,12 +467,8 @@ def _chain(anvil: LocalNode, build: Build) -> Iterator[Chain]:
 
 @pytest.fixture
 def chain(_chain: Chain) -> Iterator[Chain]:
-    snapshot = _chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
-        yield _chain
-    finally:
-        _chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        _chain.submitter.reset_nonce()
+    with reverted(_chain) as rewound:
+        yield rewound
 
 
 def _events(contract: Contract, receipt: Any, name: str) -> list[Any]:
@@ -474,15 +480,9 @@ def test_one_call_batch_schedules_through_the_board_and_runs_after_the_delay(
 ) -> None:
     manager = chain.keys[1].address
     operation = chain.new_campaign(manager)
-    path = write_batch(
-        tmp_path / "schedule.json",
-        [chain.schedule_call(operation)],
-        chain_id=chain.w3.eth.chain_id,
-        safe=chain.board.address,
-        name="New campaign",
-        description="createCampaign + acceptToken(ETH)",
+    batch = chain.board_batch(
+        tmp_path / "schedule.json", [operation], "New campaign", "createCampaign + acceptToken(ETH)"
     )
-    batch = read_batch(path, chain_id=chain.w3.eth.chain_id)
     tx = batch_transaction(chain.board, chain.multi_send, batch)
     assert (tx.to, tx.operation, tx.data) == (chain.timelock.address, Operation.CALL, batch.calls[0].data)
 
@@ -506,15 +506,7 @@ def test_two_call_batch_runs_as_one_multisend_delegatecall(chain: Chain, tmp_pat
     first = chain.new_campaign(chain.keys[1].address)
     new_manager = chain.keys[2].address
     second = TimelockOperation((chain.calls.set_manager(1, new_manager),), predecessor=first.id)
-    path = write_batch(
-        tmp_path / "two.json",
-        [chain.schedule_call(first), chain.schedule_call(second)],
-        chain_id=chain.w3.eth.chain_id,
-        safe=chain.board.address,
-        name="Campaign and its manager",
-        description="",
-    )
-    batch = read_batch(path, chain_id=chain.w3.eth.chain_id)
+    batch = chain.board_batch(tmp_path / "two.json", [first, second], "Campaign and its manager", "")
     tx = batch_transaction(chain.board, chain.multi_send, batch)
     assert (tx.to, tx.operation, tx.value) == (chain.multi_send, Operation.DELEGATE_CALL, 0)
 

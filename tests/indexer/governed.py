@@ -4,7 +4,6 @@ the timelock. Tests schedule, execute and cancel timelock operations and index t
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
 from ledger.node import LocalNode, start_node
+from tests.support.chain import ChainClock
 from tests.support.units import DAY, ETH
 
 #: The campaigns created when the chain is set up, each managed by ``manager``.
@@ -31,7 +31,7 @@ CAMPAIGNS = (1, 2)
 
 
 @dataclass
-class GovernedChain:
+class GovernedChain(ChainClock):
     node: LocalNode
     w3: Web3
     build: Build
@@ -84,23 +84,9 @@ class GovernedChain:
         """The guardian Safe calls the ledger at once."""
         return self.governance.as_guardian(self.ledger.address, self.call(function, *args).data)
 
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
-    @contextlib.contextmanager
-    def reverted(self) -> Iterator[GovernedChain]:
-        """The chain as it is now, and as it was again after the block."""
-        snapshot = self.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-        try:
-            yield self
-        finally:
-            self.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-            for actor in (self.deployer, self.manager, self.supplier, self.outsider):
-                actor.reset_nonce()
+    def forget_nonces(self) -> None:
+        for actor in (self.deployer, self.manager, self.supplier, self.outsider):
+            actor.reset_nonce()
 
 
 def governed_chain(build: Build) -> Iterator[GovernedChain]:

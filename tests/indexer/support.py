@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.contract import Contract
 
@@ -17,6 +18,11 @@ from ledger.indexer.decode import snake_case
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig, LedgerSource
 from ledger.indexer.store import CursorState
+from ledger.reads.mirror import mirror_position
+from ledger.reconcile import reconcile_campaign
+from ledger.reconcile.changes import PendingChange
+from ledger.reconcile.pending import pending_changes
+from ledger.reconcile.report import Finding
 from tests.support.chain import LedgerEnv
 from tests.support.units import DAY, ETH, USD
 
@@ -224,3 +230,26 @@ def some_pledges(env: LedgerEnv, campaign_id: int, round_id: int, count: int, *,
             env.pledge(donor, campaign_id, round_id, "USDC", (i + offset + 1) * 10**6)
         else:
             env.pledge(donor, campaign_id, round_id, "ETH", (i + offset + 1) * 10**15)
+
+
+def pending(engine: Engine, campaign_id: int | None = None) -> list[PendingChange]:
+    """The changes waiting in the mirror (all, or ``campaign_id``'s), as of the mirror's position."""
+    with Session(engine) as s:
+        return pending_changes(s, mirror_position(s, None), campaign_id=campaign_id)
+
+
+def pending_findings(engine: Engine, campaign_id: int) -> list[Finding]:
+    """The reconciliation's findings about ``campaign_id``'s pending changes."""
+    with Session(engine) as s:
+        report = reconcile_campaign(s, campaign_id=campaign_id)
+    return [f for f in report.findings if f.kind == "pending_change"]
+
+
+def mirrored_kinds(engine: Engine, tables: Mapping[str, type[ChainEvent]]) -> set[str]:
+    """The names of the event tables among ``tables`` that hold at least one row."""
+    with engine.connect() as conn:
+        return {
+            name
+            for name, model in tables.items()
+            if conn.execute(select(func.count()).select_from(model)).scalar()
+        }

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine
 from web3 import Web3
 
-from ledger.chain import ErrorDecoder, Transactor, connect, dev_accounts
+from ledger.chain import connect
 from ledger.compiler import Build
-from ledger.deploy import LOCAL_ETH_USD, deploy, deploy_feed, write_deployment
+from ledger.deploy import LOCAL_ETH_USD, deploy_feed, write_deployment
 from ledger.errors import ChainResetError
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer
@@ -26,7 +26,7 @@ from ledger.indexer.store import MirrorStore
 from ledger.node import LocalNode, NodeKind, start_node
 from ledger.settings import get_settings
 from tests.indexer.support import chain_events, ledger_source, mirror_events, run_indexer
-from tests.support.chain import LedgerEnv
+from tests.support.chain import LedgerEnv, deploy_env
 from tests.support.units import DAY, ETH, USD
 
 #: The console script, as a user runs it.
@@ -68,59 +68,31 @@ class RestartingNode:
             self.node = None
 
 
-@pytest.fixture(params=["anvil", pytest.param("ganache", marks=pytest.mark.ganache)])
-def chain(request: pytest.FixtureRequest) -> Iterator[RestartingNode]:
-    node = RestartingNode(request.param)
+def _restarting(kind: NodeKind) -> Iterator[RestartingNode]:
+    node = RestartingNode(kind)
     try:
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(params=["anvil", pytest.param("ganache", marks=pytest.mark.ganache)])
+def chain(request: pytest.FixtureRequest) -> Iterator[RestartingNode]:
+    yield from _restarting(request.param)
 
 
 @pytest.fixture
 def anvil_chain() -> Iterator[RestartingNode]:
-    node = RestartingNode("anvil")
-    try:
-        yield node
-    finally:
-        node.stop()
+    yield from _restarting("anvil")
 
 
 def _ledger_life(w3: Web3, build: Build, pledges: int) -> LedgerEnv:
     """A fresh deployment of the ledger alone (no test tokens: restarting chains is slow enough) with an
     ETH price feed, one campaign and ``pledges`` ETH pledges."""
-    decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
-    admin, manager, auditor, *donors, supplier, outsider, guardian = (
-        Transactor(w3, account, decoder) for account in dev_accounts(10)
-    )
-    deployment = deploy(
-        w3,
-        admin,
-        build,
-        admin=admin.address,
-        guardian=guardian.address,
-        min_supplier_delay=0,
-        test_assets=False,
-    )
+    env = deploy_env(w3, build, test_assets=False, min_supplier_delay=0)
+    admin, manager, donors, ledger = env.admin, env.manager, env.donors, env.ledger
     feed = deploy_feed(admin, build, "ETH / USD", LOCAL_ETH_USD)
-    ledger = w3.eth.contract(
-        address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
-    )
-    env = LedgerEnv(
-        w3,
-        build,
-        deployment,
-        ledger,
-        admin,
-        manager,
-        auditor,
-        donors,
-        supplier,
-        outsider,
-        guardian,
-        {},
-        {"ETH": feed},
-    )
+    env.feeds["ETH"] = feed
     # Gas given, not estimated: Ganache takes a quarter of a second per estimate.
     f = ledger.functions
     receipt = admin.send(f.createCampaign(manager.address, "WAHO", b"\x11" * 32, 0), gas=GAS)

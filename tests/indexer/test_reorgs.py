@@ -24,7 +24,7 @@ from ledger.indexer.fetch import ChainReader, RawLog
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, IndexerConfig
 from ledger.indexer.store import CursorState, MirrorStore
-from ledger.node import start_node
+from ledger.node import local_node
 from tests.indexer.support import assert_mirror_matches_chain, ledger_source, rpc_url, run_indexer
 from tests.support.chain import LedgerEnv, make_env, reverted
 
@@ -39,11 +39,8 @@ def _reorg_chain(build: Build) -> Iterator[LedgerEnv]:
     """An Anvil of this module's own. On the session's chain, after other modules' snapshots and reverts,
     Anvil 1.7's ``anvil_reorg`` now and then produced a chain these tests could not rely on (the new
     branch's pledges absent, contract calls answering nothing); on a chain of their own they are stable."""
-    node = start_node("anvil")
-    try:
+    with local_node("anvil") as node:
         yield make_env(connect(node.rpc_url), build)
-    finally:
-        node.stop()
 
 
 @pytest.fixture
@@ -177,6 +174,26 @@ def _assert_mirror_is_the_new_branch(
     assert_mirror_matches_chain(env, engine)
 
 
+def _reindexed(
+    env: LedgerEnv,
+    engine: Engine,
+    r: Round,
+    reorgs: int,
+    *,
+    dropped: list[str],
+    added: list[SignedPledge],
+    config: IndexerConfig | None = None,
+) -> CursorState:
+    """Index up to the head, having seen ``reorgs`` reorganisations in all; the mirror is the new branch, with
+    ``r``'s first pledge kept, ``dropped`` gone and ``added`` in. Returns the cursor."""
+    cursor = run_indexer(env, engine, config)
+    assert cursor.reorgs == reorgs
+    _assert_mirror_is_the_new_branch(
+        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
+    )
+    return cursor
+
+
 # ─── anvil_reorg: the newest blocks replaced in place ────────────────────────────────────────────────
 
 
@@ -196,11 +213,7 @@ def test_anvil_reorg_at_the_tip_replaces_the_dropped_pledges_with_the_new_ones(
     assert env.w3.eth.block_number == head, "anvil_reorg keeps the head's height: only its hash changes"
     assert _head_hash(env) != before.block_hash
 
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == before.reorgs + 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, before.reorgs + 1, dropped=dropped, added=added)
 
 
 @pytest.mark.parametrize("depth", [2, 3, 4, 5], ids=_depth_id)
@@ -218,11 +231,7 @@ def test_anvil_reorg_around_the_cursor_rolls_back_what_was_mirrored_of_the_dropp
     added = _sign_pledges(env, r, depth, at_block=head - depth)
     _anvil_reorg(env, depth, _spread(added, depth))
 
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == before.reorgs + 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, before.reorgs + 1, dropped=dropped, added=added)
 
 
 def test_anvil_reorg_with_empty_blocks_removes_the_dropped_pledges(env: LedgerEnv, engine: Engine) -> None:
@@ -230,11 +239,7 @@ def test_anvil_reorg_with_empty_blocks_removes_the_dropped_pledges(env: LedgerEn
     dropped = _pledge_blocks(env, r, 3)
     run_indexer(env, engine)
     _anvil_reorg(env, 3, [])
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added=set()
-    )
+    _reindexed(env, engine, r, 1, dropped=dropped, added=[])
 
 
 def test_anvil_reorg_below_the_cursor_is_no_reorg_for_the_mirror(env: LedgerEnv, engine: Engine) -> None:
@@ -245,11 +250,7 @@ def test_anvil_reorg_below_the_cursor_is_no_reorg_for_the_mirror(env: LedgerEnv,
     run_indexer(env, engine, IndexerConfig(confirmations=3))
     added = _sign_pledges(env, r, 3, at_block=head - 3)
     _anvil_reorg(env, 3, _spread(added, 3))
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == 0
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, 0, dropped=dropped, added=added)
 
 
 def test_successive_reorgs_of_different_depths_are_each_undone(env: LedgerEnv, engine: Engine) -> None:
@@ -295,11 +296,7 @@ def test_revert_and_a_longer_branch_replace_the_dropped_pledges(
         _rpc(env, "evm_mine", [])
     assert env.w3.eth.block_number == fork + depth + 3
 
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == before.reorgs + 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, before.reorgs + 1, dropped=dropped, added=added)
 
 
 def test_revert_to_an_earlier_block_rolls_the_mirror_back_before_the_chain_grows_again(
@@ -313,21 +310,13 @@ def test_revert_to_an_earlier_block_rolls_the_mirror_back_before_the_chain_grows
 
     _rpc(env, "evm_revert", [snapshot])  # the chain is now shorter than the mirror
     env.forget_nonces()
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == 1
+    cursor = _reindexed(env, engine, r, 1, dropped=dropped, added=[])
     assert cursor.block_number == fork
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added=set()
-    )
 
     added = _sign_pledges(env, r, 6, at_block=fork)
     for pledge in added:
         _rpc(env, "eth_sendRawTransaction", [pledge.raw])
-    cursor = run_indexer(env, engine)
-    assert cursor.reorgs == 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, 1, dropped=dropped, added=added)
 
 
 def test_a_pledge_moved_to_another_block_is_mirrored_at_its_new_place(env: LedgerEnv, engine: Engine) -> None:
@@ -490,11 +479,7 @@ def test_a_reorg_as_deep_as_the_finality_depth_is_undone(env: LedgerEnv, engine:
     head = env.w3.eth.block_number
     added = _sign_pledges(env, r, 3, at_block=head - 3)
     _anvil_reorg(env, 3, _spread(added, 3))
-    cursor = run_indexer(env, engine, config)
-    assert cursor.reorgs == 1
-    _assert_mirror_is_the_new_branch(
-        env, engine, cursor, kept={r.kept_pledge}, dropped=set(dropped), added={p.tx_hash for p in added}
-    )
+    _reindexed(env, engine, r, 1, dropped=dropped, added=added, config=config)
 
 
 def test_a_reorg_deeper_than_the_finality_depth_stops_the_indexer_with_a_clear_error(

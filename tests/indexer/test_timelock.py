@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.orm import Session
 
 from ledger.compiler import Build
 from ledger.db.models import (
@@ -21,12 +20,9 @@ from ledger.errors import ChainResetError
 from ledger.governance.timelock import CANCELLER_ROLE, Call
 from ledger.indexer.rpc import RpcClient
 from ledger.indexer.runner import Indexer, LedgerSource
-from ledger.reads.mirror import mirror_position
-from ledger.reconcile import reconcile_campaign
-from ledger.reconcile.changes import PendingChange
-from ledger.reconcile.pending import pending_changes
 from tests.indexer.governed import CAMPAIGNS, GovernedChain, governed_chain
-from tests.indexer.support import contract_events, mirror_events
+from tests.indexer.support import contract_events, mirror_events, mirrored_kinds, pending, pending_findings
+from tests.support.chain import reverted
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +33,12 @@ def _governed(build: Build) -> Iterator[GovernedChain]:
 @pytest.fixture
 def chain(_governed: GovernedChain) -> Iterator[GovernedChain]:
     """This module's set-up, reverted after each test."""
-    with _governed.reverted() as governed:
+    with reverted(_governed) as governed:
         yield governed
 
 
-def _pending(engine: Engine, campaign_id: int | None = None) -> list[PendingChange]:
-    with Session(engine) as s:
-        return pending_changes(s, mirror_position(s, None), campaign_id=campaign_id)
-
-
 def _pending_findings(engine: Engine, campaign_id: int) -> list[str]:
-    with Session(engine) as s:
-        report = reconcile_campaign(s, campaign_id=campaign_id)
-    return [f.message for f in report.findings if f.kind == "pending_change"]
+    return [f.message for f in pending_findings(engine, campaign_id)]
 
 
 def _assert_mirror_is_the_chain(chain: GovernedChain, engine: Engine) -> None:
@@ -72,14 +61,9 @@ def test_the_timelocks_operations_are_mirrored_exactly_and_its_roles_stay_out_of
     chain.index(engine)
 
     _assert_mirror_is_the_chain(chain, engine)
+    # The timelock's MinDelayChange is emitted by its constructor, before the ledger's block.
+    assert mirrored_kinds(engine, TIMELOCK_EVENT_TABLES) == set(TIMELOCK_EVENT_TABLES) - {"MinDelayChange"}
     with engine.connect() as conn:
-        kinds = {
-            name
-            for name, model in TIMELOCK_EVENT_TABLES.items()
-            if conn.execute(select(func.count()).select_from(model)).scalar()
-        }
-        # The timelock's MinDelayChange is emitted by its constructor, before the ledger's block.
-        assert kinds == set(TIMELOCK_EVENT_TABLES) - {"MinDelayChange"}
         granted = conn.execute(select(RoleGranted.contract, RoleGranted.account)).all()
     # The timelock granted CANCELLER_ROLE in the mirrored blocks; only the ledger's grants are its roles.
     assert {contract for contract, _ in granted} <= {chain.ledger.address}
@@ -96,7 +80,7 @@ def test_a_scheduled_operation_is_pending_decoded_until_it_is_executed(
     scheduled_at = int(chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     chain.index(engine)
 
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.kind == "timelock_operation"
     assert change.operation is not None and change.operation.operation_id == "0x" + operation.id.hex()
     assert change.campaign_ids == (1,) and not change.all_campaigns
@@ -114,19 +98,19 @@ def test_a_scheduled_operation_is_pending_decoded_until_it_is_executed(
         f"Timelock will call setManager(campaign 1, {new_manager[:6]}…{new_manager[-4:]}) and "
         "pauseCampaign(campaign 1) from "
     )
-    assert _pending(engine, 2) == []
+    assert pending(engine, 2) == []
     assert _pending_findings(engine, 1) == [change.description]
     assert _pending_findings(engine, 2) == []
 
     chain.advance(delay + 1)  # ready, not executed yet
     chain.index(engine)
-    [ready] = _pending(engine)
+    [ready] = pending(engine)
     assert ready.ready and ready.description.startswith("Timelock can call setManager(")
     assert _pending_findings(engine, 1) == [ready.description]
 
     chain.execute(operation)
     chain.index(engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
     assert _pending_findings(engine, 1) == []
     assert chain.f.campaign(1).call()[0] == new_manager
 
@@ -137,15 +121,15 @@ def test_an_operation_cancelled_by_the_guardian_is_no_longer_pending(
     auditor_role = chain.f.AUDITOR_ROLE().call()
     operation, _ = chain.schedule(chain.calls.grant_role(auditor_role, chain.outsider.address))
     chain.index(engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.all_campaigns and change.campaign_ids == ()
     for campaign_id in CAMPAIGNS:  # a role touches every campaign
-        assert _pending(engine, campaign_id) == [change]
+        assert pending(engine, campaign_id) == [change]
         assert _pending_findings(engine, campaign_id) == [change.description]
 
     chain.cancel_as_guardian(operation)
     chain.index(engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
     for campaign_id in CAMPAIGNS:
         assert _pending_findings(engine, campaign_id) == []
 
@@ -157,7 +141,7 @@ def test_an_operation_scheduled_again_after_a_cancellation_is_pending_again(
     chain.cancel_as_guardian(operation)
     chain.governance.schedule(operation)  # the same id again
     chain.index(engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.operation is not None and len(change.operation.calls) == 1
     assert change.campaign_ids == (2,)
 
@@ -167,7 +151,7 @@ def test_a_change_of_the_timelock_itself_is_decoded_with_its_abi_and_touches_eve
 ) -> None:
     chain.schedule(chain.timelock_call("updateDelay", 7 * 86_400))
     chain.index(engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.all_campaigns
     assert change.operation is not None
     [call] = change.operation.calls
@@ -182,7 +166,7 @@ def test_a_call_to_another_contract_is_listed_undecoded_for_every_campaign(
     feed = chain.deployment.tokens["ETH"].feed
     chain.schedule(Call(feed, bytes.fromhex("12345678")))
     chain.index(engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.all_campaigns
     assert change.operation is not None and change.operation.calls[0].function is None
     assert f"0x12345678 on {feed[:6]}…{feed[-4:]} (not decoded)" in change.description
@@ -196,7 +180,7 @@ def test_indexing_again_changes_nothing_and_a_reorg_drops_the_operation(
     chain.schedule(chain.calls.set_manager(1, chain.outsider.address))
     chain.index(engine)
     mirrored = mirror_events(engine, chain_id, TIMELOCK_EVENT_TABLES)
-    assert len(_pending(engine)) == 1
+    assert len(pending(engine)) == 1
     chain.index(engine)
     with engine.begin() as conn:  # as if the last batches had been stored but the cursor not moved
         conn.execute(
@@ -206,7 +190,7 @@ def test_indexing_again_changes_nothing_and_a_reorg_drops_the_operation(
         )
     chain.index(engine)
     assert mirror_events(engine, chain_id, TIMELOCK_EVENT_TABLES) == mirrored
-    assert len(_pending(engine)) == 1
+    assert len(pending(engine)) == 1
 
     # Another branch from before the scheduling, longer than the mirrored one: the operation never was.
     chain.w3.provider.make_request("evm_revert", [before_schedule])  # type: ignore[arg-type]
@@ -219,7 +203,7 @@ def test_indexing_again_changes_nothing_and_a_reorg_drops_the_operation(
     with engine.connect() as conn:
         scheduled = conn.execute(select(func.count()).select_from(TimelockCallScheduled)).scalar()
     assert scheduled == [name for name, _ in mirrored].count("CallScheduled") - 1
-    assert _pending(engine) == []
+    assert pending(engine) == []
 
 
 def test_a_mirror_started_without_the_timelock_asks_for_a_reset(chain: GovernedChain, engine: Engine) -> None:

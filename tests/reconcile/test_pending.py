@@ -11,26 +11,17 @@ from sqlalchemy.orm import Session
 
 from ledger.compiler import Build
 from ledger.contract_abi import PACKAGED, abi_json, abi_path
-from ledger.reads.mirror import mirror_position
 from ledger.reconcile import reconcile_campaign
 from ledger.reconcile.calls import CallDecoder
-from ledger.reconcile.changes import PendingChange, utc_text
-from ledger.reconcile.pending import pending_changes
+from ledger.reconcile.changes import utc_text
 from tests.contracts.support import RECORD
-from tests.indexer.support import busy_life, run_indexer
+from tests.indexer.support import busy_life, pending, pending_findings, run_indexer
 from tests.support.chain import LedgerEnv
 from tests.support.units import DAY
 
 
-def _pending(engine: Engine, campaign_id: int | None = None) -> list[PendingChange]:
-    with Session(engine) as s:
-        return pending_changes(s, mirror_position(s, None), campaign_id=campaign_id)
-
-
 def _warnings(engine: Engine, campaign_id: int) -> list[str]:
-    with Session(engine) as s:
-        report = reconcile_campaign(s, campaign_id=campaign_id)
-    found = [f for f in report.findings if f.kind == "pending_change"]
+    found = pending_findings(engine, campaign_id)
     assert all(f.severity == "warning" for f in found)
     return [f.message for f in found]
 
@@ -45,7 +36,7 @@ def test_a_supplier_approval_is_pending_until_the_campaigns_delay_has_passed(
     approved_at = int(env.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     run_indexer(env, engine)
 
-    [change] = _pending(engine)
+    [change] = pending(engine)
     supplier = env.supplier.address
     assert (change.kind, change.campaign_ids, change.all_campaigns) == (
         "supplier_approval",
@@ -59,16 +50,16 @@ def test_a_supplier_approval_is_pending_until_the_campaigns_delay_has_passed(
         f"{utc_text(approved_at + 3 * DAY)}"
     )
     assert change.scheduled.tx_hash == receipt["transactionHash"].to_0x_hex()
-    assert _pending(engine, immediate) == []
+    assert pending(engine, immediate) == []
     assert _warnings(engine, delayed) == [change.description]
     assert _warnings(engine, immediate) == []
 
     env.advance(3 * DAY - 60)  # not yet
     run_indexer(env, engine)
-    assert _pending(engine) == [change]
+    assert pending(engine) == [change]
     env.advance(60)
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
     assert _warnings(engine, delayed) == []
 
 
@@ -79,13 +70,13 @@ def test_a_revoked_approval_is_not_pending_and_a_new_one_restarts_the_delay(
     env.manager.send(env.f.approveSupplier(campaign, env.supplier.address, RECORD))
     env.guardian.send(env.f.revokeSupplier(campaign, env.supplier.address))
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
 
     env.manager.send(env.f.approveSupplier(campaign, env.supplier.address, RECORD))
     env.advance(DAY // 2)
     receipt = env.manager.send(env.f.approveSupplier(campaign, env.supplier.address, b"\x0d" * 32))
     run_indexer(env, engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert change.scheduled.tx_hash == receipt["transactionHash"].to_0x_hex()
     assert change.record_hash == "0x" + "0d" * 32
     assert len(_warnings(engine, campaign)) == 1
@@ -112,7 +103,7 @@ def test_an_admin_transfer_is_pending_for_every_campaign_until_accepted(
     env.admin.send(env.f.beginDefaultAdminTransfer(env.outsider.address))
     accept_at = env.f.pendingDefaultAdmin().call()[1]
     run_indexer(env, engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert (change.kind, change.all_campaigns, change.new_admin) == (
         "admin_transfer",
         True,
@@ -125,12 +116,12 @@ def test_an_admin_transfer_is_pending_for_every_campaign_until_accepted(
 
     env.advance(accept_at - env.now() + 1)
     run_indexer(env, engine)
-    [ready] = _pending(engine)
+    [ready] = pending(engine)
     assert ready.ready and "can be accepted now" in ready.description
 
     env.outsider.send(env.f.acceptDefaultAdminTransfer())
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
     assert _warnings(engine, first) == []
 
 
@@ -139,10 +130,10 @@ def test_a_cancelled_or_replaced_admin_transfer_is_not_pending(env: LedgerEnv, e
     env.admin.send(env.f.beginDefaultAdminTransfer(env.outsider.address))
     env.admin.send(env.f.beginDefaultAdminTransfer(env.auditor.address))  # replaces the first
     run_indexer(env, engine)
-    assert [c.new_admin for c in _pending(engine)] == [env.auditor.address]
+    assert [c.new_admin for c in pending(engine)] == [env.auditor.address]
     env.admin.send(env.f.cancelDefaultAdminTransfer())
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
 
 
 def test_an_admin_delay_change_is_pending_until_it_takes_effect(env: LedgerEnv, engine: Engine) -> None:
@@ -150,20 +141,20 @@ def test_an_admin_delay_change_is_pending_until_it_takes_effect(env: LedgerEnv, 
     env.admin.send(env.f.changeDefaultAdminDelay(3 * DAY))
     effect_at = env.f.pendingDefaultAdminDelay().call()[1]
     run_indexer(env, engine)
-    [change] = _pending(engine)
+    [change] = pending(engine)
     assert (change.kind, change.new_delay, change.effective_at) == ("admin_delay_change", 3 * DAY, effect_at)
     assert change.description.startswith("The admin transfer delay becomes 3 days at ")
     assert _warnings(engine, campaign) == [change.description]
     env.advance(effect_at - env.now() + 1)
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
 
 
 def test_the_reference_activity_leaves_nothing_pending(env: LedgerEnv, engine: Engine) -> None:
     """Every change of a life with no supplier delay is in force at once: no warning anywhere."""
     ids = busy_life(env)
     run_indexer(env, engine)
-    assert _pending(engine) == []
+    assert pending(engine) == []
     for campaign in (ids["c1"], ids["c2"]):
         assert _warnings(engine, campaign) == []
 

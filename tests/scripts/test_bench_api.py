@@ -1,27 +1,12 @@
 """The API benchmark as it is run: a small campaign, every measurement, the JSON on the last line."""
 
-import json
-import subprocess
-import sys
-
-from ledger.paths import PROJECT_ROOT
-
-BENCH = PROJECT_ROOT / "scripts" / "bench_api.py"
+from tests.scripts.support import run_bench
 
 
 def test_bench_api_measures_reconciliation_and_pages_and_ends_with_the_json_figures() -> None:
     small = ["--pledges", "2000", "--per-tx", "500", "--donors", "2", "--orders", "20", "--suppliers", "5"]
     small += ["--repeat", "5", "--warmup", "1", "--no-postgres", "--profile"]
-    result = subprocess.run(
-        [sys.executable, str(BENCH), *small, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    lines = result.stdout.strip().splitlines()
-    figures = json.loads(lines[-1])
+    lines, figures = run_bench("bench_api.py", *small)
     # The script checks itself that the pages list every pledge once and that the report covers every
     # pledge, order and payment made, checked against the chain.
     assert (figures["pledges"], figures["suppliers"], figures["orders"]) == (2000, 5, 20)

@@ -1,27 +1,12 @@
 """The indexer benchmark as it is run: a small chain, every measurement, the JSON on the last line."""
 
-import json
-import subprocess
-import sys
-
-from ledger.paths import PROJECT_ROOT
-
-BENCH = PROJECT_ROOT / "scripts" / "bench_indexer.py"
+from tests.scripts.support import run_bench
 
 
 def test_bench_indexer_measures_every_path_and_ends_with_the_json_figures() -> None:
     small = ["--events", "2500", "--per-tx", "500", "--donors", "2", "--naive-events", "300"]
     small += ["--rounds", "2", "--no-postgres"]
-    result = subprocess.run(
-        [sys.executable, str(BENCH), *small, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    lines = result.stdout.strip().splitlines()
-    figures = json.loads(lines[-1])
+    lines, figures = run_bench("bench_indexer.py", *small)
     # The script checks itself that every run mirrored exactly the events made, with the right amounts.
     assert figures["events"] == 2500
     assert figures["naive_events"] == 300

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 from web3 import Web3
@@ -19,8 +19,22 @@ from ledger.errors import TransactionFailedError
 from tests.support.units import DAY, ETH, USD
 
 
+class ChainClock:
+    """The clock of the local chain at ``w3``: read it, move it forward."""
+
+    w3: Web3
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock forward and mine a block (price feeds age too)."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
 @dataclass
-class LedgerEnv:
+class LedgerEnv(ChainClock):
     """A deployed ledger with named actors and the local test tokens and feeds.
 
     Actors: ``admin`` (account 0, deployer, the ledger's admin as a plain account), ``manager`` (1),
@@ -64,14 +78,6 @@ class LedgerEnv:
 
     def token_address(self, symbol: str) -> str:
         return ETH if symbol == "ETH" else self.tokens[symbol].address
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        """Move the chain's clock forward and mine a block. Feeds age too: see :meth:`refresh_feeds`."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def refresh_feeds(self) -> None:
         for feed in self.feeds.values():
@@ -131,8 +137,9 @@ def reverts(error: str, *args: Any) -> Iterator[None]:
         assert tuple(caught.value.error_args) == args, f"expected {error}{args}, got {caught.value}"
 
 
-def make_env(w3: Web3, build: Build) -> LedgerEnv:
-    """Deploy the ledger and test assets, grant roles and fund donors."""
+def deploy_env(w3: Web3, build: Build, *, test_assets: bool = True, **options: Any) -> LedgerEnv:
+    """Deploy the ledger (with ``options`` for :func:`ledger.deploy.deploy`) with the named actors; with
+    ``test_assets``, the mock tokens (unminted) and feeds too, else neither."""
     decoder = ErrorDecoder(a.abi for a in build.artifacts.values())
     accounts = [Transactor(w3, acc, decoder) for acc in dev_accounts(10)]
     admin, manager, auditor = accounts[0], accounts[1], accounts[2]
@@ -143,15 +150,15 @@ def make_env(w3: Web3, build: Build) -> LedgerEnv:
         build,
         admin=admin.address,
         guardian=guardian.address,
-        admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
-        min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
+        test_assets=test_assets,
+        **options,
     )
     ledger = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.ledger), abi=build["PledgeLedger"].abi
     )
-    admin.send(ledger.functions.grantRole(ledger.functions.AUDITOR_ROLE().call(), auditor.address))
-    tokens: dict[str, Contract] = {}
-    feeds: dict[str, Contract] = {}
+    env = LedgerEnv(
+        w3, build, deployment, ledger, admin, manager, auditor, donors, supplier, outsider, guardian, {}, {}
+    )
     contract_of = {
         "USDC": "MockERC20",
         "DAI": "MockERC20",
@@ -159,41 +166,51 @@ def make_env(w3: Web3, build: Build) -> LedgerEnv:
         "FEE": "MockFeeToken",
     }
     for symbol, info in deployment.tokens.items():
-        feeds[symbol] = w3.eth.contract(
+        env.feeds[symbol] = w3.eth.contract(
             address=Web3.to_checksum_address(info.feed), abi=build["MockAggregator"].abi
         )
-        if symbol == "ETH":
-            continue
-        token = w3.eth.contract(
-            address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi
-        )
-        tokens[symbol] = token
-        for donor in donors:
-            admin.send(token.functions.mint(donor.address, 1_000_000 * 10**info.decimals))
-    return LedgerEnv(
+        if symbol != "ETH":
+            env.tokens[symbol] = w3.eth.contract(
+                address=Web3.to_checksum_address(info.address), abi=build[contract_of[symbol]].abi
+            )
+    return env
+
+
+def make_env(w3: Web3, build: Build) -> LedgerEnv:
+    """Deploy the ledger and test assets, grant roles and fund donors."""
+    env = deploy_env(
         w3,
         build,
-        deployment,
-        ledger,
-        admin,
-        manager,
-        auditor,
-        donors,
-        supplier,
-        outsider,
-        guardian,
-        tokens,
-        feeds,
+        admin_transfer_delay=LOCAL_ADMIN_TRANSFER_DELAY,
+        min_supplier_delay=LOCAL_MIN_SUPPLIER_DELAY,
     )
+    env.admin.send(env.f.grantRole(env.f.AUDITOR_ROLE().call(), env.auditor.address))
+    for symbol, token in env.tokens.items():
+        decimals = env.deployment.tokens[symbol].decimals
+        for donor in env.donors:
+            env.admin.send(token.functions.mint(donor.address, 1_000_000 * 10**decimals))
+    return env
+
+
+class Rewindable(Protocol):
+    """A deployment on a local chain whose actors can re-read their nonces."""
+
+    @property
+    def w3(self) -> Web3: ...
+
+    def forget_nonces(self) -> None: ...
+
+
+R = TypeVar("R", bound=Rewindable)
 
 
 @contextlib.contextmanager
-def reverted(ledger_env: LedgerEnv) -> Iterator[LedgerEnv]:
+def reverted(deployment: R) -> Iterator[R]:
     """The deployment as it is now, and as it was again after the block (``evm_snapshot``/``evm_revert``)."""
-    w3 = ledger_env.w3
+    w3 = deployment.w3
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     try:
-        yield ledger_env
+        yield deployment
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
-        ledger_env.forget_nonces()
+        deployment.forget_nonces()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
+from collections.abc import Iterator
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade
 from ledger.db.models import Base
 from ledger.db.records import Supplier  # noqa: F401 - the off-chain tables belong to Base.metadata too
 
@@ -20,3 +25,31 @@ def empty_postgres(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema."""
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of an empty database of its own on the PostgreSQL server (named ``prefix`` and a random
+    suffix), dropped afterwards. Without a server, the :class:`~sqlalchemy.exc.OperationalError` of the
+    ``CREATE DATABASE``."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except BaseException:
+        admin.dispose()
+        raise
+    try:
+        yield str(admin.url.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
