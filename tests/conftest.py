@@ -43,8 +43,11 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 SLOW_TESTS = frozenset(
     {
         "api/test_auth.py::test_a_key_created_with_the_cli_works_until_revoked",
+        "api/test_hostile_bodies.py",
         "api/test_hostile_suite.py",
+        "api/test_json_depth.py",
         "api/test_load.py",
+        "api/test_schema.py",
         "api/test_served_bodies.py",
         "cli/test_dry_run.py",
         "cli/test_reference_campaign.py",
