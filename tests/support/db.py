@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade
@@ -21,10 +23,35 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 def empty_postgres(engine: Engine) -> None:
-    """Remove every row of every table (mirror and records) and restart the identities."""
+    """Remove every row of every table (mirror and records) and restart the identities.
+
+    The database is this test session's own, so a connection to it that still holds a lock now was left
+    open by an earlier test (a server or thread it started): it is named in a warning and closed, rather
+    than leaving TRUNCATE to wait for it until the test times out."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt:
+                raise
+            _close_leftover_connections(engine)
+
+
+def _close_leftover_connections(engine: Engine) -> None:
+    with engine.connect() as conn:
+        leftovers = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid), state, left(query, 200) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    warnings.warn(
+        f"closed connections an earlier test left open: {[tuple(r[1:]) for r in leftovers]}", stacklevel=3
+    )
 
 
 def migrate(url: str) -> None:
