@@ -217,7 +217,8 @@ class Client:
         if not report["pledges"] == by_token == by_round or report["chain_check"]["status"] != "verified":
             self.shared.problems.append(
                 f"inconsistent reconciliation at block {report['as_of_block']}: {report['pledges']} pledges, "
-                f"{by_token} by token, {by_round} by round, chain check {report['chain_check']}"
+                f"{by_token} by token, {by_round} by round, chain check {report['chain_check']}, "
+                f"{[f['message'] for f in report['findings'] if f['kind'] == 'mirror_mismatch']}"
             )
         self.shared.reconciliations_checked += 1
 
