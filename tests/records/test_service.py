@@ -130,9 +130,8 @@ def test_documents_are_stored_with_their_sha256_and_checked(engine: Engine) -> N
         )
     assert doc.sha256 == hashlib.sha256(b"invoice").hexdigest()
     assert doc.filename == "x" and doc.size == 7
-    assert [v.actor for v in service.history(Session(engine), record_type="document", record_id=doc.id)] == [
-        "alice"
-    ]
+    with Session(engine) as s:
+        assert [v.actor for v in service.history(s, record_type="document", record_id=doc.id)] == ["alice"]
 
 
 def test_an_edit_keeps_who_when_and_the_previous_values(engine: Engine) -> None:
