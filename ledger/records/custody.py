@@ -171,12 +171,13 @@ def _check_shipped(
         line = lines.get(item.order_line_id)
         if line is None:
             raise InvalidRecordError(f"order line {item.order_line_id} is not a line of order {order.id}")
-        before = shipped.get(line.id, 0)
-        if before + item.quantity > line.quantity:
-            raise InvalidRecordError(
-                f"order line {line.line_no} ({line.item}): {line.quantity:,} ordered, {before:,} shipped "
-                f"before; {item.quantity:,} more is too many"
-            )
+        _at_most(
+            line.quantity,
+            shipped.get(line.id, 0),
+            item.quantity,
+            f"order line {line.line_no} ({line.item}): {line.quantity:,} ordered",
+            "shipped",
+        )
 
 
 # ─── deliveries ─────────────────────────────────────────────────────────────────────────────────────────
@@ -217,13 +218,14 @@ def _check_delivered(
             raise InvalidRecordError(
                 f"shipment {shipment.id} carried nothing of order line {item.order_line_id}"
             )
-        before = delivered.get(item.order_line_id, 0)
-        if before + item.quantity > shipped[item.order_line_id]:
-            raise InvalidRecordError(
-                f"order line {item.order_line_id}: shipment {shipment.id} carried "
-                f"{shipped[item.order_line_id]:,}, {before:,} delivered before; "
-                f"{item.quantity:,} more is too many"
-            )
+        carried = shipped[item.order_line_id]
+        _at_most(
+            carried,
+            delivered.get(item.order_line_id, 0),
+            item.quantity,
+            f"order line {item.order_line_id}: shipment {shipment.id} carried {carried:,}",
+            "delivered",
+        )
 
 
 # ─── distributions ─────────────────────────────────────────────────────────────────────────────────────
@@ -266,8 +268,18 @@ def _check_distributed(
     if distribution_id is not None:
         where.append(Distribution.id != distribution_id)
     before = s.scalar(select(func.coalesce(func.sum(Distribution.quantity), 0)).where(*where)) or 0
-    if before + quantity > delivered[line_id]:
-        raise InvalidRecordError(
-            f"order line {line_id}: delivery {delivery.id} brought {delivered[line_id]:,}, "
-            f"{int(before):,} distributed before; {quantity:,} more is too many"
-        )
+    brought = delivered[line_id]
+    _at_most(
+        brought,
+        int(before),
+        quantity,
+        f"order line {line_id}: delivery {delivery.id} brought {brought:,}",
+        "distributed",
+    )
+
+
+def _at_most(allowed: int, before: int, more: int, says: str, verb: str) -> None:
+    """The one chain-of-custody limit: what went on before plus ``more`` stays within ``allowed``; else
+    the refusal says how much was allowed (``says``), how much was ``verb`` before, and how much more."""
+    if before + more > allowed:
+        raise InvalidRecordError(f"{says}, {before:,} {verb} before; {more:,} more is too many")
